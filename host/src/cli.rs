@@ -1,0 +1,235 @@
+//! Command-line interface of the `wasio` binary.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::run::RunConfig;
+
+/// Run WebAssembly (WASI preview1) programs in a precise sandbox.
+#[derive(Debug, Parser)]
+#[command(name = "wasio", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `wasio` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a WASI preview1 command module.
+    Run(RunArgs),
+    /// Compile a module ahead of time into a `.cwasm` file for this host.
+    Compile(CompileArgs),
+}
+
+/// `wasio run [OPTIONS] MODULE [ARGS]...`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Give the guest a host directory: `HOST[::GUEST]` (GUEST defaults to
+    /// HOST). Paths under it can be read and written; nothing outside it can
+    /// be reached, not by `..`, absolute paths or symlinks.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+
+    /// Like `--dir`, but the guest can only read: it cannot create, write,
+    /// rename or remove anything under it.
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    pub dirs_ro: Vec<String>,
+
+    /// Set an environment variable for the guest: `KEY=VALUE`, or `KEY` to
+    /// pass the host's value. The guest sees no other variables.
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+
+    /// Pass the host's whole environment to the guest.
+    #[arg(long)]
+    pub inherit_env: bool,
+
+    /// Listen on ADDR (e.g. `127.0.0.1:8080`, port 0 for any) before the
+    /// guest starts and hand it the socket as a preopened fd, after the
+    /// preopened directories.
+    #[arg(long = "tcplisten", value_name = "ADDR")]
+    pub tcplisten: Vec<String>,
+
+    /// Largest linear memory the guest may have, in bytes; `K`, `M` and `G`
+    /// suffixes are powers of 1024. Growing past it stops the guest.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_memory: Option<usize>,
+
+    /// Most file descriptors the guest may have open at once.
+    #[arg(long, value_name = "N", default_value_t = crate::wasi::ctx::DEFAULT_MAX_FDS)]
+    pub max_fds: usize,
+
+    /// Stop the guest after this much wall-clock time: seconds, or a number
+    /// with `ms`, `s` or `m`. The exit status is then 124.
+    #[arg(long, value_name = "SECS", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Do not cache compiled code (by default it is kept in
+    /// `$WASIO_CACHE_DIR`, `$XDG_CACHE_HOME/wasio` or `~/.cache/wasio`).
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Keep compiled code in this directory.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// The module: a `.wasm` file or a `.cwasm` from `wasio compile`.
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+
+    /// Arguments for the guest (after its program name).
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// `wasio compile MODULE [-o OUTPUT]`
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The `.wasm` module to compile.
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+    /// Where to write native code (default: MODULE with a `.cwasm`
+    /// extension). Only load `.cwasm` files you made yourself: they are
+    /// native code.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// Turns the flags into a [`RunConfig`], checking each value.
+    pub fn to_config(&self) -> Result<RunConfig> {
+        let mut cfg = RunConfig::new(&self.module);
+        cfg.args = self.args.clone();
+        for (list, ro) in [(&self.dirs, false), (&self.dirs_ro, true)] {
+            for spec in list {
+                let (host, guest) = parse_dir(spec)?;
+                if !host.is_dir() {
+                    bail!("--dir {spec}: {} is not a directory", host.display());
+                }
+                cfg.dirs.push((host, guest, ro));
+            }
+        }
+        if self.inherit_env {
+            cfg.env.extend(std::env::vars());
+        }
+        for e in &self.env {
+            match e.split_once('=') {
+                Some((k, _)) if k.is_empty() => bail!("--env {e}: empty variable name"),
+                Some((k, v)) => cfg.env.push((k.into(), v.into())),
+                None => match std::env::var(e) {
+                    Ok(v) => cfg.env.push((e.clone(), v)),
+                    Err(_) => bail!("--env {e}: the host has no such variable to pass on"),
+                },
+            }
+        }
+        for a in &self.tcplisten {
+            cfg.tcplisten.push(parse_addr(a).with_context(|| format!("--tcplisten {a}"))?);
+        }
+        cfg.max_memory = self.max_memory;
+        cfg.max_fds = Some(self.max_fds);
+        cfg.timeout = self.timeout;
+        cfg.cache_dir = if self.no_cache {
+            None
+        } else {
+            self.cache_dir.clone().or_else(crate::engine::default_cache_dir)
+        };
+        Ok(cfg)
+    }
+}
+
+/// Splits `HOST[::GUEST]`.
+pub fn parse_dir(spec: &str) -> Result<(PathBuf, String)> {
+    let (host, guest) = match spec.split_once("::") {
+        Some((h, g)) => (h, g),
+        None => (spec, spec),
+    };
+    if host.is_empty() || guest.is_empty() {
+        bail!("--dir {spec}: expected HOST[::GUEST]");
+    }
+    Ok((PathBuf::from(host), guest.to_string()))
+}
+
+/// Parses `HOST:PORT` (host names are resolved now, first address wins).
+pub fn parse_addr(s: &str) -> Result<SocketAddr> {
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    s.to_socket_addrs()
+        .with_context(|| format!("`{s}` is not an address (expected HOST:PORT)"))?
+        .next()
+        .with_context(|| format!("`{s}` resolves to no address"))
+}
+
+/// Parses a byte count with an optional `K`/`M`/`G` suffix.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1usize << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 65536, 64K, 512M, 2G)"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// Parses seconds (`2`, `0.5`) or a number with `ms`, `s` or `m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 10, 2.5, 500ms, 1m)"))?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!("`{s}` must be a positive duration"));
+    }
+    Duration::try_from_secs_f64(v * scale).map_err(|_| format!("`{s}` is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("2m"), Ok(2 << 20));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn dirs() {
+        assert_eq!(parse_dir("/a::/b").unwrap(), (PathBuf::from("/a"), "/b".into()));
+        assert_eq!(parse_dir("data").unwrap(), (PathBuf::from("data"), "data".into()));
+        assert!(parse_dir("::/b").is_err());
+        assert!(parse_dir("/a::").is_err());
+    }
+}

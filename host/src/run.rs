@@ -1,0 +1,183 @@
+//! Running one guest: store, limits, instantiation, exit status.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _, Result};
+use wasmtime::{Linker, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+use crate::wasi::{self, ProcExit, TimedOut, WasiCtx, WasiView};
+
+/// Exit status when the guest trapped (128 + SIGABRT, as a crashed
+/// native program would report).
+pub const EXIT_TRAP: i32 = 134;
+/// Exit status when `--timeout` ran out (as `timeout(1)` reports).
+pub const EXIT_TIMEOUT: i32 = 124;
+
+/// What the store holds for one guest.
+pub struct Host {
+    /// preview1 state.
+    pub wasi: WasiCtx,
+    /// Memory and table limits.
+    pub limits: StoreLimits,
+}
+
+impl WasiView for Host {
+    fn wasi(&mut self) -> &mut WasiCtx {
+        &mut self.wasi
+    }
+}
+
+/// Everything needed to run a guest; the CLI fills it from flags.
+#[derive(Debug, Default)]
+pub struct RunConfig {
+    /// The `.wasm` (or precompiled `.cwasm`) file.
+    pub module: PathBuf,
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+    /// Environment variables the guest sees (nothing else is passed).
+    pub env: Vec<(String, String)>,
+    /// Preopened directories: host path, guest name, read-only.
+    pub dirs: Vec<(PathBuf, String, bool)>,
+    /// Addresses to listen on before the guest starts (`--tcplisten`).
+    pub tcplisten: Vec<SocketAddr>,
+    /// Largest linear memory, in bytes.
+    pub max_memory: Option<usize>,
+    /// Most open guest fds.
+    pub max_fds: Option<usize>,
+    /// Wall-clock limit for the whole run.
+    pub timeout: Option<Duration>,
+    /// Compiled-code cache directory (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl RunConfig {
+    /// A configuration that runs `module` with no arguments, no
+    /// environment, no preopens and the default cache.
+    pub fn new(module: impl Into<PathBuf>) -> Self {
+        Self {
+            module: module.into(),
+            cache_dir: crate::engine::default_cache_dir(),
+            ..Default::default()
+        }
+    }
+
+    /// Runs the guest to completion and returns its exit status. Errors
+    /// are reserved for problems before the guest starts (unreadable
+    /// module, bad preopen, missing import); a guest that traps or times
+    /// out is reported on stderr and gets a non-zero status.
+    pub fn run(&self) -> Result<i32> {
+        let engine = crate::engine::engine(self.cache_dir.as_deref())?;
+        let module = crate::engine::load(&engine, &self.module)?;
+
+        let deadline = self.timeout.map(|t| Instant::now() + t);
+        let mut b = WasiCtx::builder();
+        let argv0 = self.module.display().to_string();
+        b.args(std::iter::once(argv0).chain(self.args.iter().cloned()));
+        for (k, v) in &self.env {
+            b.env(k, v);
+        }
+        for (host, guest, ro) in &self.dirs {
+            b.preopen_dir(host, guest, *ro)?;
+        }
+        for addr in &self.tcplisten {
+            let l = TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(addr = %l.local_addr()?, "preopened listener");
+            b.preopen_listener(l);
+        }
+        if let Some(n) = self.max_fds {
+            b.max_fds(n);
+        }
+        b.deadline(deadline);
+
+        let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
+        if let Some(m) = self.max_memory {
+            limits = limits.memory_size(m);
+        }
+        let mut store = Store::new(
+            &engine,
+            Host {
+                wasi: b.build()?,
+                limits: limits.build(),
+            },
+        );
+        store.limiter(|h| &mut h.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        if let Some(t) = self.timeout {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(t);
+                engine.increment_epoch();
+            });
+        } else {
+            // No timeout: the epoch never advances, the deadline never hits.
+        }
+
+        let mut linker = Linker::new(&engine);
+        wasi::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
+        for import in module.imports() {
+            if import.module() == wasi::linker::MODULE
+                && linker.get_by_import(&mut store, &import).is_none()
+            {
+                bail!(
+                    "{} imports `{}::{}`, which is not a preview1 function",
+                    self.module.display(),
+                    import.module(),
+                    import.name()
+                );
+            }
+        }
+        let instance = match linker.instantiate(&mut store, &module) {
+            Ok(i) => i,
+            Err(e) => {
+                let e = anyhow::Error::from(e);
+                if self.max_memory.is_some() && format!("{e:#}").contains("memory") {
+                    bail!(
+                        "cannot instantiate {}: {e:#} (is --max-memory too small?)",
+                        self.module.display()
+                    );
+                }
+                return Err(e.context(format!("cannot instantiate {}", self.module.display())));
+            }
+        };
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "{} has no `_start` export: is it a WASI command module?",
+                    self.module.display()
+                )
+            })?;
+        let result = start.call(&mut store, ());
+        Ok(self.status(result))
+    }
+
+    fn status(&self, result: wasmtime::Result<()>) -> i32 {
+        let Err(e) = result else { return 0 };
+        if let Some(ProcExit(code)) = e.downcast_ref::<ProcExit>() {
+            return *code;
+        }
+        if e.downcast_ref::<TimedOut>().is_some()
+            || matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt))
+        {
+            let secs = self.timeout.map(|t| t.as_secs_f64()).unwrap_or_default();
+            eprintln!("wasio: {} ran past its time limit (--timeout {secs}s) and was stopped", self.module.display());
+            return EXIT_TIMEOUT;
+        }
+        let e = anyhow::Error::from(e);
+        let text = format!("{e:?}");
+        if self.max_memory.is_some() && text.contains("exceeds the limit") {
+            eprintln!(
+                "wasio: {} tried to grow its memory beyond --max-memory {} bytes\n{text}",
+                self.module.display(),
+                self.max_memory.unwrap_or_default()
+            );
+        } else {
+            eprintln!("wasio: {} trapped: {text}", self.module.display());
+        }
+        EXIT_TRAP
+    }
+}

@@ -1,0 +1,157 @@
+//! Per-instance state of the preview1 implementation.
+
+use std::io;
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+
+use super::errno::{Error, TimedOut};
+use super::reactor::Reactor;
+use super::rights;
+use super::table::{Descriptor, FdTable, Object};
+
+/// Default cap on open guest fds (see `--max-fds`).
+pub const DEFAULT_MAX_FDS: usize = 16_384;
+
+/// Everything a guest's preview1 calls act on.
+pub struct WasiCtx {
+    /// `argv`, program name first.
+    pub args: Vec<String>,
+    /// Environment as `KEY=VALUE` strings.
+    pub env: Vec<String>,
+    /// Open fds.
+    pub table: FdTable,
+    /// The persistent poller.
+    pub reactor: Reactor,
+    /// When `--timeout` runs out; blocking calls give up then.
+    pub deadline: Option<Instant>,
+}
+
+impl WasiCtx {
+    /// Starts building a context.
+    pub fn builder() -> WasiCtxBuilder {
+        WasiCtxBuilder::default()
+    }
+
+    /// The error a blocking call returns once the deadline has passed.
+    pub fn timed_out(&self) -> Error {
+        Error::Trap(wasmtime::Error::new(TimedOut))
+    }
+}
+
+/// Builds a [`WasiCtx`]: stdio first (fds 0-2), then preopened directories
+/// (from fd 3, the order in which wasi-libc discovers them), then preopened
+/// sockets, which would stop wasi-libc's preopen scan if they came first.
+#[derive(Default)]
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<String>,
+    dirs: Vec<(Dir, String, bool)>,
+    listeners: Vec<TcpListener>,
+    max_fds: Option<usize>,
+    deadline: Option<Instant>,
+}
+
+impl WasiCtxBuilder {
+    /// Sets `argv` (program name first).
+    pub fn args(&mut self, args: impl IntoIterator<Item = String>) -> &mut Self {
+        self.args = args.into_iter().collect();
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
+        self.env.push(format!("{key}={value}"));
+        self
+    }
+
+    /// Preopens host directory `host` under the guest name `guest`.
+    pub fn preopen_dir(&mut self, host: &Path, guest: &str, readonly: bool) -> Result<&mut Self> {
+        let dir = Dir::open_ambient_dir(host, ambient_authority())
+            .with_context(|| format!("cannot open directory {}", host.display()))?;
+        self.dirs.push((dir, guest.to_string(), readonly));
+        Ok(self)
+    }
+
+    /// Preopens a listening TCP socket.
+    pub fn preopen_listener(&mut self, l: TcpListener) -> &mut Self {
+        self.listeners.push(l);
+        self
+    }
+
+    /// Caps the number of open guest fds.
+    pub fn max_fds(&mut self, n: usize) -> &mut Self {
+        self.max_fds = Some(n);
+        self
+    }
+
+    /// Blocking calls give up (and the guest is stopped) at `at`.
+    pub fn deadline(&mut self, at: Option<Instant>) -> &mut Self {
+        self.deadline = at;
+        self
+    }
+
+    /// Creates the context.
+    pub fn build(&mut self) -> Result<WasiCtx> {
+        let mut table = FdTable::new(self.max_fds.unwrap_or(DEFAULT_MAX_FDS));
+        for fd in 0..3 {
+            let base = stdio_rights(fd);
+            table
+                .push(Descriptor::new(Object::Stdio(fd), base, 0))
+                .map_err(|e| anyhow::anyhow!("fd table full ({})", e.name()))?;
+        }
+        for (dir, guest, readonly) in self.dirs.drain(..) {
+            let (base, inheriting) = if readonly {
+                (
+                    rights::DIR & !rights::DIR_MUTATE,
+                    (rights::DIR & !rights::DIR_MUTATE) | (rights::FILE & !rights::FILE_MUTATE),
+                )
+            } else {
+                (rights::DIR, rights::DIR | rights::FILE)
+            };
+            let mut d = Descriptor::new(Object::Dir(dir), base, inheriting);
+            d.preopen = Some(guest);
+            d.readonly = readonly;
+            table
+                .push(d)
+                .map_err(|e| anyhow::anyhow!("too many preopens ({})", e.name()))?;
+        }
+        for l in self.listeners.drain(..) {
+            l.set_nonblocking(true).context("making the listener non-blocking")?;
+            let l = mio::net::TcpListener::from_std(l);
+            table
+                .push(Descriptor::new(Object::TcpListener(l), rights::LISTENER, rights::SOCKET))
+                .map_err(|e| anyhow::anyhow!("too many preopens ({})", e.name()))?;
+        }
+        Ok(WasiCtx {
+            args: std::mem::take(&mut self.args),
+            env: std::mem::take(&mut self.env),
+            table,
+            reactor: Reactor::new().context("creating the poller")?,
+            deadline: self.deadline,
+        })
+    }
+}
+
+/// Rights of a standard stream: a terminal, pipe or device cannot seek; a
+/// regular file redirected into stdin can.
+fn stdio_rights(fd: i32) -> u64 {
+    // SAFETY: 0-2 are open for the life of the process.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    match rustix::fs::fstat(borrowed) {
+        Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode).is_file() => rights::FILE,
+        _ => rights::STREAM,
+    }
+}
+
+/// Whether the host's stdin is something epoll can wait on.
+pub fn pollable(fd: &impl AsRawFd) -> io::Result<bool> {
+    let st = rustix::fs::fstat(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) })?;
+    let t = rustix::fs::FileType::from_raw_mode(st.st_mode);
+    Ok(!(t.is_file() || t.is_dir()))
+}

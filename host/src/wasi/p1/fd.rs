@@ -1,0 +1,416 @@
+//! `fd_*`: operations on an open descriptor.
+
+use std::io::{self, IoSliceMut};
+use std::num::NonZeroU64;
+use std::os::fd::AsFd;
+
+use rustix::fs::{Advice, FallocateFlags, OFlags, SeekFrom, Timestamps};
+use wasi::*;
+
+use super::stat::{filestat_of_fd, filetype_of, write_filestat};
+use super::time::timestamps;
+use crate::wasi::ctx::WasiCtx;
+use crate::wasi::errno::Result;
+use crate::wasi::mem::GuestMem;
+use crate::wasi::reactor::Direction;
+use crate::wasi::table::Object;
+
+impl WasiCtx {
+    /// `fd_advise`: hint the host's page cache.
+    pub fn fd_advise(&mut self, _: &mut GuestMem, fd: u32, off: u64, len: u64, adv: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let advice = match adv {
+            0 => Advice::Normal,
+            1 => Advice::Sequential,
+            2 => Advice::Random,
+            3 => Advice::WillNeed,
+            4 => Advice::DontNeed,
+            5 => Advice::NoReuse,
+            _ => return Err(ERRNO_INVAL.into()),
+        };
+        match d.object {
+            Object::File(_) | Object::Stdio(_) => {}
+            Object::Dir(_) => return Err(ERRNO_BADF.into()),
+            _ => return Err(ERRNO_SPIPE.into()),
+        }
+        d.check(RIGHTS_FD_ADVISE)?;
+        rustix::fs::fadvise(d.object.fd(), off, NonZeroU64::new(len), advice)?;
+        Ok(())
+    }
+
+    /// `fd_allocate`: make sure `[off, off+len)` is backed by storage.
+    pub fn fd_allocate(&mut self, _: &mut GuestMem, fd: u32, off: u64, len: u64) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let Object::File(f) = &d.object else {
+            return Err(ERRNO_BADF.into());
+        };
+        d.check(RIGHTS_FD_ALLOCATE)?;
+        if len == 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        off.checked_add(len).ok_or(ERRNO_FBIG)?;
+        rustix::fs::fallocate(f, FallocateFlags::empty(), off, len)?;
+        Ok(())
+    }
+
+    /// `fd_close`.
+    pub fn fd_close(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
+        let d = self.table.remove(fd)?;
+        self.disarm(&d);
+        Ok(())
+    }
+
+    /// `fd_datasync`.
+    pub fn fd_datasync(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        d.check(RIGHTS_FD_DATASYNC)?;
+        match &d.object {
+            Object::File(f) => rustix::fs::fdatasync(f)?,
+            Object::Dir(dir) => rustix::fs::fdatasync(dir)?,
+            _ => return Err(ERRNO_INVAL.into()),
+        }
+        Ok(())
+    }
+
+    /// `fd_sync`.
+    pub fn fd_sync(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        d.check(RIGHTS_FD_SYNC)?;
+        match &d.object {
+            Object::File(f) => rustix::fs::fsync(f)?,
+            Object::Dir(dir) => rustix::fs::fsync(dir)?,
+            _ => return Err(ERRNO_INVAL.into()),
+        }
+        Ok(())
+    }
+
+    /// `fd_fdstat_get`: type, flags and rights.
+    pub fn fd_fdstat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let filetype = filetype_of(&d.object)?;
+        let mut buf = [0u8; 24];
+        buf[0] = filetype;
+        buf[2..4].copy_from_slice(&d.flags.to_le_bytes());
+        buf[8..16].copy_from_slice(&d.base.to_le_bytes());
+        buf[16..24].copy_from_slice(&d.inheriting.to_le_bytes());
+        mem.write(out, &buf)?;
+        Ok(())
+    }
+
+    /// `fd_fdstat_set_flags`: APPEND and NONBLOCK can change; the sync
+    /// flags can only be chosen at open time.
+    pub fn fd_fdstat_set_flags(&mut self, _: &mut GuestMem, fd: u32, flags: u32) -> Result<()> {
+        let flags = u16::try_from(flags).map_err(|_| ERRNO_INVAL)?;
+        let known = FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
+        if flags & !known != 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        let d = self.table.get_mut(fd)?;
+        d.check(RIGHTS_FD_FDSTAT_SET_FLAGS)?;
+        let sync = FDFLAGS_DSYNC | FDFLAGS_RSYNC | FDFLAGS_SYNC;
+        if (flags ^ d.flags) & sync != 0 {
+            return Err(ERRNO_NOTSUP.into());
+        }
+        if let Object::File(f) = &d.object {
+            let mut os = rustix::fs::fcntl_getfl(f)?;
+            os.set(OFlags::APPEND, flags & FDFLAGS_APPEND != 0);
+            rustix::fs::fcntl_setfl(f, os)?;
+        } else if flags & FDFLAGS_APPEND != 0 && !matches!(d.object, Object::Stdio(_)) {
+            return Err(ERRNO_INVAL.into());
+        }
+        d.flags = flags;
+        Ok(())
+    }
+
+    /// `fd_fdstat_set_rights`: rights can only shrink.
+    pub fn fd_fdstat_set_rights(&mut self, _: &mut GuestMem, fd: u32, base: u64, inheriting: u64) -> Result<()> {
+        let d = self.table.get_mut(fd)?;
+        if base & !d.base != 0 || inheriting & !d.inheriting != 0 {
+            return Err(ERRNO_NOTCAPABLE.into());
+        }
+        d.base = base;
+        d.inheriting = inheriting;
+        Ok(())
+    }
+
+    /// `fd_filestat_get`.
+    pub fn fd_filestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        if matches!(d.object, Object::File(_)) {
+            d.check(RIGHTS_FD_FILESTAT_GET)?;
+        }
+        let st = filestat_of_fd(&d.object)?;
+        write_filestat(mem, out, &st)?;
+        Ok(())
+    }
+
+    /// `fd_filestat_set_size`: truncate or extend.
+    pub fn fd_filestat_set_size(&mut self, _: &mut GuestMem, fd: u32, size: u64) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let Object::File(f) = &d.object else {
+            return Err(match d.object {
+                Object::Dir(_) => ERRNO_ISDIR,
+                _ => ERRNO_INVAL,
+            }
+            .into());
+        };
+        d.check(RIGHTS_FD_FILESTAT_SET_SIZE)?;
+        if size > i64::MAX as u64 {
+            return Err(ERRNO_INVAL.into());
+        }
+        rustix::fs::ftruncate(f, size)?;
+        Ok(())
+    }
+
+    /// `fd_filestat_set_times`.
+    pub fn fd_filestat_set_times(&mut self, _: &mut GuestMem, fd: u32, atim: u64, mtim: u64, fst: u32) -> Result<()> {
+        let (atime, mtime) = timestamps(atim, mtim, fst)?;
+        let d = self.table.get(fd)?;
+        d.check(RIGHTS_FD_FILESTAT_SET_TIMES)?;
+        rustix::fs::futimens(
+            d.object.fd(),
+            &Timestamps {
+                last_access: atime,
+                last_modification: mtime,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// `fd_pread`: read at an offset without moving the file position.
+    pub fn fd_pread(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, off: u64, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let Object::File(f) = &d.object else {
+            return Err(not_seekable(&d.object).into());
+        };
+        d.check(RIGHTS_FD_READ | RIGHTS_FD_SEEK)?;
+        let iovs = mem.iovecs(iovs, n)?;
+        let nread = match GuestMem::first_nonempty(&iovs) {
+            Some((p, l)) => {
+                let buf = mem.slice_mut(p, l)?;
+                loop {
+                    match rustix::io::preadv(f, &mut [IoSliceMut::new(buf)], off) {
+                        Err(rustix::io::Errno::INTR) => continue,
+                        r => break r?,
+                    }
+                }
+            }
+            None => 0,
+        };
+        mem.put_u32(out, nread as u32)?;
+        Ok(())
+    }
+
+    /// `fd_pwrite`: write at an offset without moving the file position.
+    pub fn fd_pwrite(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, off: u64, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let Object::File(f) = &d.object else {
+            return Err(not_seekable(&d.object).into());
+        };
+        d.check(RIGHTS_FD_WRITE | RIGHTS_FD_SEEK)?;
+        let iovs = mem.iovecs(iovs, n)?;
+        let bufs = mem.io_slices(&iovs)?;
+        // Linux appends on O_APPEND files whatever the offset; preview1
+        // (and POSIX) write at the offset. Write without the flag, then
+        // restore it.
+        let append = d.flags & FDFLAGS_APPEND != 0;
+        if append {
+            let os = rustix::fs::fcntl_getfl(f)?;
+            rustix::fs::fcntl_setfl(f, os - OFlags::APPEND)?;
+        }
+        let r = loop {
+            match rustix::io::pwritev(f, &bufs, off) {
+                Err(rustix::io::Errno::INTR) => continue,
+                r => break r,
+            }
+        };
+        if append {
+            let os = rustix::fs::fcntl_getfl(f)?;
+            rustix::fs::fcntl_setfl(f, os | OFlags::APPEND)?;
+        }
+        let nwritten = r?;
+        drop(bufs);
+        mem.put_u32(out, nwritten as u32)?;
+        Ok(())
+    }
+
+    /// `fd_read`.
+    pub fn fd_read(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        match d.object {
+            Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
+            Object::TcpListener(_) => return Err(ERRNO_NOTCONN.into()),
+            _ => {}
+        }
+        d.check(RIGHTS_FD_READ)?;
+        let iovs = mem.iovecs(iovs, n)?;
+        let nread = match GuestMem::first_nonempty(&iovs) {
+            Some((p, l)) => {
+                let buf = mem.slice_mut(p, l)?;
+                self.blocking(fd, Direction::Read, |o| Ok(rustix::io::read(o.fd(), &mut *buf)?))?
+            }
+            None => 0,
+        };
+        mem.put_u32(out, nread as u32)?;
+        Ok(())
+    }
+
+    /// `fd_write`.
+    pub fn fd_write(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        match d.object {
+            Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
+            Object::TcpListener(_) => return Err(ERRNO_NOTCONN.into()),
+            _ => {}
+        }
+        d.check(RIGHTS_FD_WRITE)?;
+        let iovs = mem.iovecs(iovs, n)?;
+        let nwritten = {
+            let bufs = mem.io_slices(&iovs)?;
+            if bufs.iter().all(|b| b.is_empty()) {
+                0
+            } else {
+                self.blocking(fd, Direction::Write, |o| match o {
+                    Object::TcpStream(s) => send_vectored(s, &bufs),
+                    _ => Ok(rustix::io::writev(o.fd(), &bufs)?),
+                })?
+            }
+        };
+        mem.put_u32(out, nwritten as u32)?;
+        Ok(())
+    }
+
+    /// `fd_prestat_get`: describe a preopened directory.
+    pub fn fd_prestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let name = d.preopen.as_ref().ok_or(ERRNO_BADF)?;
+        let len = u32::try_from(name.len())?;
+        let mut buf = [0u8; 8];
+        buf[0] = PREOPENTYPE_DIR.raw();
+        buf[4..8].copy_from_slice(&len.to_le_bytes());
+        mem.write(out, &buf)?;
+        Ok(())
+    }
+
+    /// `fd_prestat_dir_name`: the guest name of a preopened directory.
+    pub fn fd_prestat_dir_name(&mut self, mem: &mut GuestMem, fd: u32, path: u32, len: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let name = d.preopen.as_ref().ok_or(ERRNO_BADF)?;
+        if (len as usize) < name.len() {
+            return Err(ERRNO_NAMETOOLONG.into());
+        }
+        mem.write(path, name.as_bytes())?;
+        Ok(())
+    }
+
+    /// `fd_readdir`: entries from `cookie` on, as many as fit.
+    pub fn fd_readdir(&mut self, mem: &mut GuestMem, fd: u32, buf: u32, len: u32, cookie: u64, out: u32) -> Result<()> {
+        let d = self.table.get_mut(fd)?;
+        let Object::Dir(dir) = &d.object else {
+            return Err(ERRNO_NOTDIR.into());
+        };
+        d.check(RIGHTS_FD_READDIR)?;
+        if cookie == 0 || d.dir_entries.is_none() {
+            d.dir_entries = Some(super::stat::read_entries(dir)?);
+        }
+        let entries = d.dir_entries.as_ref().expect("just filled");
+        let dest = mem.slice_mut(buf, len)?;
+        let mut used = 0usize;
+        let start = usize::try_from(cookie).unwrap_or(usize::MAX);
+        for (i, e) in entries.iter().enumerate().skip(start) {
+            if used == dest.len() {
+                break;
+            }
+            let mut head = [0u8; 24];
+            head[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            head[8..16].copy_from_slice(&e.ino.to_le_bytes());
+            head[16..20].copy_from_slice(&(e.name.len() as u32).to_le_bytes());
+            head[20] = e.filetype;
+            for part in [&head[..], &e.name[..]] {
+                let n = part.len().min(dest.len() - used);
+                dest[used..used + n].copy_from_slice(&part[..n]);
+                used += n;
+            }
+        }
+        mem.put_u32(out, used as u32)?;
+        Ok(())
+    }
+
+    /// `fd_renumber`: move `from` onto `to`, closing what `to` held.
+    pub fn fd_renumber(&mut self, _: &mut GuestMem, from: u32, to: u32) -> Result<()> {
+        self.table.get(from)?;
+        self.table.get(to)?;
+        if from == to {
+            return Ok(());
+        }
+        let old = self.table.remove(to)?;
+        self.disarm(&old);
+        drop(old);
+        let d = self.table.remove(from)?;
+        self.table.put_at(to, d);
+        Ok(())
+    }
+
+    /// `fd_seek`.
+    pub fn fd_seek(&mut self, mem: &mut GuestMem, fd: u32, off: i64, whence: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        let pos = match whence {
+            0 => SeekFrom::Start(u64::try_from(off).map_err(|_| ERRNO_INVAL)?),
+            1 => SeekFrom::Current(off),
+            2 => SeekFrom::End(off),
+            _ => return Err(ERRNO_INVAL.into()),
+        };
+        match &d.object {
+            Object::Dir(_) => return Err(ERRNO_BADF.into()),
+            Object::File(_) | Object::Stdio(_) => {}
+            _ => return Err(ERRNO_SPIPE.into()),
+        }
+        let tell_only = off == 0 && whence == 1;
+        if !(tell_only && d.base & RIGHTS_FD_TELL != 0) {
+            d.check(RIGHTS_FD_SEEK)?;
+        }
+        let new = rustix::fs::seek(d.object.fd(), pos)?;
+        mem.put_u64(out, new)?;
+        Ok(())
+    }
+
+    /// `fd_tell`.
+    pub fn fd_tell(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+        let d = self.table.get(fd)?;
+        match &d.object {
+            Object::Dir(_) => return Err(ERRNO_BADF.into()),
+            Object::File(_) | Object::Stdio(_) => {}
+            _ => return Err(ERRNO_SPIPE.into()),
+        }
+        d.check(RIGHTS_FD_TELL)?;
+        let pos = rustix::fs::seek(d.object.fd(), SeekFrom::Current(0))?;
+        mem.put_u64(out, pos)?;
+        Ok(())
+    }
+}
+
+/// The errno for a positional operation on something without positions.
+fn not_seekable(o: &Object) -> Errno {
+    match o {
+        Object::Dir(_) => ERRNO_ISDIR,
+        Object::Stdio(_) => ERRNO_SPIPE,
+        _ => ERRNO_SPIPE,
+    }
+}
+
+/// `send` with `MSG_NOSIGNAL`: a peer that went away must not kill the
+/// host with SIGPIPE.
+pub(crate) fn send_vectored(s: &mio::net::TcpStream, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    let first = bufs.iter().find(|b| !b.is_empty()).map(|b| &b[..]).unwrap_or(&[]);
+    if bufs.iter().filter(|b| !b.is_empty()).count() <= 1 {
+        return Ok(rustix::net::send(s.as_fd(), first, rustix::net::SendFlags::NOSIGNAL)?);
+    }
+    let msg = rustix::net::sendmsg(
+        s.as_fd(),
+        bufs,
+        &mut rustix::net::SendAncillaryBuffer::default(),
+        rustix::net::SendFlags::NOSIGNAL,
+    )?;
+    Ok(msg)
+}
+

@@ -1,0 +1,18 @@
+//! The `wasi_snapshot_preview1` functions, as methods of [`WasiCtx`].
+//!
+//! Each takes the guest memory and the raw (already zero-extended)
+//! arguments and returns `Ok(())` or an errno; [`crate::wasi::linker`]
+//! turns that into the wasm return value.
+//!
+//! [`WasiCtx`]: crate::wasi::ctx::WasiCtx
+
+mod clock;
+mod fd;
+mod io;
+mod path;
+mod poll;
+mod sock;
+mod stat;
+mod time;
+
+pub use stat::Filestat;

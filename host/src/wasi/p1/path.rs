@@ -1,0 +1,221 @@
+//! `path_*`: operations on names under a directory capability.
+//!
+//! Every lookup goes through cap-std, which refuses absolute paths, `..`
+//! past the directory and symlinks that lead outside it.
+
+use cap_fs_ext::{DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _, OpenOptionsMaybeDirExt as _, OpenOptionsSyncExt as _};
+use cap_std::fs::{Dir, OpenOptions};
+use wasi::*;
+
+use super::stat::{filestat_of_meta, write_filestat};
+use super::time::system_times;
+use crate::wasi::ctx::WasiCtx;
+use crate::wasi::errno::Result;
+use crate::wasi::mem::GuestMem;
+use crate::wasi::rights;
+use crate::wasi::table::{Descriptor, Object};
+
+/// Rights that need the file opened for writing.
+const WRITE_RIGHTS: Rights = RIGHTS_FD_WRITE | RIGHTS_FD_DATASYNC | RIGHTS_FD_ALLOCATE | RIGHTS_FD_FILESTAT_SET_SIZE;
+
+impl WasiCtx {
+    fn dir_with(&self, fd: u32, needed: Rights) -> Result<&Dir> {
+        let d = self.table.get(fd)?;
+        let dir = d.dir()?;
+        d.check(needed)?;
+        Ok(dir)
+    }
+
+    /// `path_create_directory`.
+    pub fn path_create_directory(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32) -> Result<()> {
+        let path = mem.str(p, len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_CREATE_DIRECTORY)?;
+        dir.create_dir(path)?;
+        Ok(())
+    }
+
+    /// `path_filestat_get`.
+    pub fn path_filestat_get(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, p: u32, len: u32, out: u32) -> Result<()> {
+        let follow = lookup_follow(flags)?;
+        let path = mem.str(p, len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_FILESTAT_GET)?;
+        let meta = if follow {
+            dir.metadata(path)?
+        } else {
+            dir.symlink_metadata(path)?
+        };
+        let st = filestat_of_meta(&meta);
+        write_filestat(mem, out, &st)
+    }
+
+    /// `path_filestat_set_times`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn path_filestat_set_times(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, p: u32, len: u32, atim: u64, mtim: u64, fst: u32) -> Result<()> {
+        let follow = lookup_follow(flags)?;
+        let (a, m) = system_times(atim, mtim, fst)?;
+        let path = mem.str(p, len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_FILESTAT_SET_TIMES)?;
+        if follow {
+            dir.set_times(path, a, m)?;
+        } else {
+            dir.set_symlink_times(path, a, m)?;
+        }
+        Ok(())
+    }
+
+    /// `path_link`: a hard link.
+    #[allow(clippy::too_many_arguments)]
+    pub fn path_link(&mut self, mem: &mut GuestMem, old_fd: u32, flags: u32, old_p: u32, old_len: u32, new_fd: u32, new_p: u32, new_len: u32) -> Result<()> {
+        if lookup_follow(flags)? {
+            // Following a symlink for the source is not supported portably.
+            return Err(ERRNO_INVAL.into());
+        }
+        let old = mem.str(old_p, old_len)?;
+        let new = mem.str(new_p, new_len)?;
+        let src = self.dir_with(old_fd, RIGHTS_PATH_LINK_SOURCE)?;
+        let dst = self.dir_with(new_fd, RIGHTS_PATH_LINK_TARGET)?;
+        src.hard_link(old, dst, new)?;
+        Ok(())
+    }
+
+    /// `path_open`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn path_open(&mut self, mem: &mut GuestMem, fd: u32, dirflags: u32, p: u32, len: u32, oflags: u32, base: u64, inheriting: u64, fdflags: u32, out: u32) -> Result<()> {
+        let follow = lookup_follow(dirflags)?;
+        let oflags = u16::try_from(oflags).map_err(|_| ERRNO_INVAL)?;
+        let fdflags = u16::try_from(fdflags).map_err(|_| ERRNO_INVAL)?;
+        let known_o = OFLAGS_CREAT | OFLAGS_DIRECTORY | OFLAGS_EXCL | OFLAGS_TRUNC;
+        let known_f = FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
+        if oflags & !known_o != 0 || fdflags & !known_f != 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        let path = mem.str(p, len)?;
+        let parent = self.table.get(fd)?;
+        let dir = parent.dir()?;
+        parent.check(RIGHTS_PATH_OPEN)?;
+        let creat = oflags & OFLAGS_CREAT != 0;
+        let trunc = oflags & OFLAGS_TRUNC != 0;
+        if creat {
+            parent.check(RIGHTS_PATH_CREATE_FILE)?;
+        }
+        if trunc {
+            parent.check(RIGHTS_PATH_FILESTAT_SET_SIZE)?;
+        }
+        let readonly = parent.readonly;
+        let inherit = parent.inheriting;
+        let want_write = base & WRITE_RIGHTS != 0;
+        if readonly && (want_write || creat || trunc) {
+            return Err(ERRNO_NOTCAPABLE.into());
+        }
+        let follow_mode = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
+
+        let opened = if oflags & OFLAGS_DIRECTORY != 0 {
+            if creat || trunc {
+                return Err(ERRNO_INVAL.into());
+            }
+            let sub = if follow { dir.open_dir(path)? } else { dir.open_dir_nofollow(path)? };
+            Object::Dir(sub)
+        } else {
+            let mut opts = OpenOptions::new();
+            let want_read = base & (RIGHTS_FD_READ | RIGHTS_FD_READDIR) != 0;
+            opts.read(want_read || !want_write)
+                .write(want_write)
+                .append(fdflags & FDFLAGS_APPEND != 0)
+                .truncate(trunc)
+                .follow(follow_mode)
+                .maybe_dir(true);
+            if creat && oflags & OFLAGS_EXCL != 0 {
+                opts.create_new(true);
+            } else if creat {
+                opts.create(true);
+            }
+            if fdflags & FDFLAGS_SYNC != 0 {
+                opts.sync(true);
+            }
+            if fdflags & FDFLAGS_DSYNC != 0 {
+                opts.dsync(true);
+            }
+            if fdflags & FDFLAGS_RSYNC != 0 {
+                opts.rsync(true);
+            }
+            if trunc && !want_write {
+                // O_TRUNC needs write access at the OS level.
+                opts.write(true);
+            }
+            let file = dir.open_with(path, &opts)?;
+            if file.metadata()?.is_dir() {
+                Object::Dir(Dir::from_std_file(file.into_std()))
+            } else {
+                Object::File(file)
+            }
+        };
+        let mut mask = inherit;
+        if readonly {
+            mask &= !(rights::FILE_MUTATE | rights::DIR_MUTATE);
+        }
+        let (b, i) = match opened {
+            Object::Dir(_) => (base & mask & rights::DIR, inheriting & mask),
+            _ => (base & mask & rights::FILE, 0),
+        };
+        let mut d = Descriptor::new(opened, b, i);
+        d.flags = fdflags;
+        d.readonly = readonly;
+        let newfd = self.table.push(d)?;
+        mem.put_u32(out, newfd)?;
+        Ok(())
+    }
+
+    /// `path_readlink`: the link's contents, truncated to the buffer.
+    pub fn path_readlink(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32, buf: u32, buf_len: u32, out: u32) -> Result<()> {
+        let path = mem.str(p, len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_READLINK)?;
+        let target = dir.read_link_contents(path)?.into_os_string().into_encoded_bytes();
+        let n = target.len().min(buf_len as usize);
+        mem.write(buf, &target[..n])?;
+        mem.put_u32(out, n as u32)?;
+        Ok(())
+    }
+
+    /// `path_remove_directory`.
+    pub fn path_remove_directory(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32) -> Result<()> {
+        let path = mem.str(p, len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_REMOVE_DIRECTORY)?;
+        dir.remove_dir(path)?;
+        Ok(())
+    }
+
+    /// `path_rename`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn path_rename(&mut self, mem: &mut GuestMem, fd: u32, old_p: u32, old_len: u32, new_fd: u32, new_p: u32, new_len: u32) -> Result<()> {
+        let old = mem.str(old_p, old_len)?;
+        let new = mem.str(new_p, new_len)?;
+        let src = self.dir_with(fd, RIGHTS_PATH_RENAME_SOURCE)?;
+        let dst = self.dir_with(new_fd, RIGHTS_PATH_RENAME_TARGET)?;
+        src.rename(old, dst, new)?;
+        Ok(())
+    }
+
+    /// `path_symlink`: `new` becomes a link whose contents are `old`.
+    pub fn path_symlink(&mut self, mem: &mut GuestMem, old_p: u32, old_len: u32, fd: u32, new_p: u32, new_len: u32) -> Result<()> {
+        let old = mem.str(old_p, old_len)?;
+        let new = mem.str(new_p, new_len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_SYMLINK)?;
+        dir.symlink(old, new)?;
+        Ok(())
+    }
+
+    /// `path_unlink_file`.
+    pub fn path_unlink_file(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32) -> Result<()> {
+        let path = mem.str(p, len)?;
+        let dir = self.dir_with(fd, RIGHTS_PATH_UNLINK_FILE)?;
+        dir.remove_file_or_symlink(path)?;
+        Ok(())
+    }
+}
+
+fn lookup_follow(flags: u32) -> Result<bool> {
+    if flags & !(LOOKUPFLAGS_SYMLINK_FOLLOW as u32) != 0 {
+        return Err(ERRNO_INVAL.into());
+    }
+    Ok(flags & LOOKUPFLAGS_SYMLINK_FOLLOW as u32 != 0)
+}

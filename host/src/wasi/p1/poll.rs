@@ -1,0 +1,220 @@
+//! `poll_oneoff`: wait for clocks and fds in one call.
+//!
+//! Clocks become the wait's timeout. Regular files are always ready.
+//! Sockets are armed once in the persistent reactor and answered from its
+//! readiness table; standard streams are checked level-triggered with
+//! `poll(2)`, since they may be shared with other processes. A
+//! subscription that is wrong (bad fd, missing right, unknown clock) gets an
+//! event carrying its own errno; the other subscriptions are still served.
+
+use std::time::{Duration, Instant};
+
+use wasi::*;
+
+use super::clock::{now_ns, CLOCKS};
+use crate::wasi::ctx::WasiCtx;
+use crate::wasi::errno::Result;
+use crate::wasi::mem::GuestMem;
+use crate::wasi::reactor::Direction;
+use crate::wasi::table::Object;
+
+const SUB_SIZE: u32 = 48;
+const EVENT_SIZE: u32 = 32;
+
+#[derive(Debug, Clone, Copy)]
+enum Sub {
+    Clock(Instant),
+    Fd(u32, Direction),
+    /// Answered at once with this errno.
+    Bad(Errno),
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Event {
+    userdata: u64,
+    error: u16,
+    kind: u8,
+    nbytes: u64,
+    flags: u16,
+}
+
+impl WasiCtx {
+    /// `poll_oneoff`.
+    pub fn poll_oneoff(&mut self, mem: &mut GuestMem, subs_ptr: u32, events_ptr: u32, n: u32, out: u32) -> Result<()> {
+        if n == 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        // Both arrays must be addressable before anything happens.
+        mem.slice(subs_ptr, n.checked_mul(SUB_SIZE).ok_or(ERRNO_FAULT)?)?;
+        mem.slice(events_ptr, n.checked_mul(EVENT_SIZE).ok_or(ERRNO_FAULT)?)?;
+        let start = Instant::now();
+        let mut subs = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let at = subs_ptr + i * SUB_SIZE;
+            let userdata = mem.u64(at)?;
+            let tag = mem.u8(at + 8)?;
+            let sub = match tag {
+                0 => clock_sub(mem, at + 16, start)?,
+                1 | 2 => {
+                    let fd = mem.u32(at + 16)?;
+                    let dir = if tag == 1 { Direction::Read } else { Direction::Write };
+                    Sub::Fd(fd, dir)
+                }
+                _ => Sub::Bad(ERRNO_INVAL),
+            };
+            subs.push((userdata, tag, sub));
+        }
+
+        let mut events = Vec::new();
+        let mut first = true;
+        loop {
+            let now = Instant::now();
+            let mut next_clock: Option<Instant> = None;
+            for &(userdata, tag, sub) in &subs {
+                let ev = |error: Errno| Event {
+                    userdata,
+                    error: error.raw(),
+                    kind: tag,
+                    ..Default::default()
+                };
+                match sub {
+                    Sub::Bad(e) => events.push(ev(e)),
+                    Sub::Clock(at) if at <= now => events.push(ev(ERRNO_SUCCESS)),
+                    Sub::Clock(at) => next_clock = Some(next_clock.map_or(at, |c| c.min(at))),
+                    Sub::Fd(fd, dir) => match self.fd_ready(fd, dir, first) {
+                        Ok(Some((nbytes, hup))) => events.push(Event {
+                            nbytes,
+                            flags: if hup { EVENTRWFLAGS_FD_READWRITE_HANGUP } else { 0 },
+                            ..ev(ERRNO_SUCCESS)
+                        }),
+                        Ok(None) => {}
+                        Err(e) => events.push(ev(e)),
+                    },
+                }
+            }
+            if !events.is_empty() {
+                break;
+            }
+            first = false;
+            let limit = match (next_clock, self.deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(at) = self.deadline {
+                if now >= at {
+                    return Err(self.timed_out());
+                }
+            }
+            let timeout = limit.map(|at| at.saturating_duration_since(now));
+            // Sleep at least until the clock's instant: epoll rounds down to
+            // milliseconds, so round the wait up.
+            let timeout = timeout.map(|t| {
+                let ms = Duration::from_millis(t.as_millis() as u64);
+                if ms < t { ms + Duration::from_millis(1) } else { ms }
+            });
+            self.reactor.turn(timeout)?;
+        }
+
+        for (i, e) in events.iter().enumerate() {
+            let mut b = [0u8; EVENT_SIZE as usize];
+            b[0..8].copy_from_slice(&e.userdata.to_le_bytes());
+            b[8..10].copy_from_slice(&e.error.to_le_bytes());
+            b[10] = e.kind;
+            b[16..24].copy_from_slice(&e.nbytes.to_le_bytes());
+            b[24..26].copy_from_slice(&e.flags.to_le_bytes());
+            mem.write(events_ptr + i as u32 * EVENT_SIZE, &b)?;
+        }
+        mem.put_u32(out, events.len() as u32)?;
+        Ok(())
+    }
+
+    /// Whether `fd` is ready in `dir` now: `Some((nbytes, hangup))`.
+    fn fd_ready(&mut self, fd: u32, dir: Direction, first: bool) -> std::result::Result<Option<(u64, bool)>, Errno> {
+        let d = self.table.get(fd)?;
+        d.check(RIGHTS_POLL_FD_READWRITE)?;
+        match &d.object {
+            Object::File(f) => {
+                let nbytes = match dir {
+                    Direction::Read => {
+                        let size = rustix::fs::fstat(f).map(|s| s.st_size as u64).unwrap_or(0);
+                        let pos = rustix::fs::seek(f, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
+                        size.saturating_sub(pos)
+                    }
+                    Direction::Write => 0,
+                };
+                Ok(Some((nbytes, false)))
+            }
+            Object::Dir(_) => Err(ERRNO_BADF),
+            Object::Stdio(raw) => {
+                let raw = *raw;
+                let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+                match super::io::stdio_poll(raw, dir, Some(&zero)) {
+                    Ok(Some(flags)) => {
+                        let hup = flags.contains(rustix::event::PollFlags::HUP);
+                        let nbytes = match dir {
+                            Direction::Read => rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0),
+                            Direction::Write => 0,
+                        };
+                        Ok(Some((nbytes, hup)))
+                    }
+                    Ok(None) => {
+                        if first && d.token.is_none() {
+                            // Let the reactor wake us when it changes.
+                            match self.arm(fd) {
+                                Ok(_) => {}
+                                // epoll refuses regular files and /dev/null:
+                                // those are always ready.
+                                Err(_) => return Ok(Some((0, false))),
+                            }
+                        }
+                        Ok(None)
+                    }
+                    Err(e) => Err(crate::wasi::errno::from_os(e)),
+                }
+            }
+            Object::TcpListener(_) | Object::TcpStream(_) => {
+                let token = match d.token {
+                    Some(t) => t,
+                    None => self.arm(fd).map_err(|_| ERRNO_BADF)?,
+                };
+                let r = self.reactor.readiness(token);
+                if !r.is_ready(dir) {
+                    return Ok(None);
+                }
+                let d = self.table.get(fd)?;
+                let nbytes = match (dir, &d.object) {
+                    (Direction::Read, Object::TcpStream(_)) => {
+                        rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0)
+                    }
+                    _ => 0,
+                };
+                let hup = match dir {
+                    Direction::Read => r.read_closed,
+                    Direction::Write => r.write_closed,
+                };
+                Ok(Some((nbytes, hup)))
+            }
+        }
+    }
+}
+
+/// Reads a clock subscription at `at` (the union payload).
+fn clock_sub(mem: &GuestMem, at: u32, start: Instant) -> Result<Sub> {
+    let id = mem.u32(at)?;
+    let timeout = mem.u64(at + 8)?;
+    let flags = mem.u16(at + 24)?;
+    if flags & !SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME != 0 {
+        return Ok(Sub::Bad(ERRNO_INVAL));
+    }
+    let Some(clock) = CLOCKS.get(id as usize).copied() else {
+        return Ok(Sub::Bad(ERRNO_INVAL));
+    };
+    let wait = if flags & SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME != 0 {
+        timeout.saturating_sub(now_ns(clock))
+    } else {
+        timeout
+    };
+    // Far-future timeouts saturate instead of overflowing `Instant`.
+    let wait = Duration::from_nanos(wait).min(Duration::from_secs(100 * 365 * 24 * 3600));
+    Ok(Sub::Clock(start + wait))
+}

@@ -1,0 +1,171 @@
+//! File types, `filestat` records and directory listings.
+
+use cap_fs_ext::FileTypeExt as _;
+use cap_std::fs::{Dir, FileType, Metadata, MetadataExt as _};
+use rustix::fs::{FileType as OsType, Stat};
+use wasi::*;
+
+use crate::wasi::errno::Result;
+use crate::wasi::mem::GuestMem;
+use crate::wasi::table::{DirEntry, Object};
+
+/// A preview1 `filestat`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Filestat {
+    /// Device ID.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// preview1 file type.
+    pub filetype: u8,
+    /// Hard links.
+    pub nlink: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Access time, ns since the epoch.
+    pub atim: u64,
+    /// Modification time, ns since the epoch.
+    pub mtim: u64,
+    /// Status change time, ns since the epoch.
+    pub ctim: u64,
+}
+
+/// Writes the 64-byte `filestat` layout.
+pub fn write_filestat(mem: &mut GuestMem, at: u32, s: &Filestat) -> Result<()> {
+    let mut b = [0u8; 64];
+    b[0..8].copy_from_slice(&s.dev.to_le_bytes());
+    b[8..16].copy_from_slice(&s.ino.to_le_bytes());
+    b[16] = s.filetype;
+    b[24..32].copy_from_slice(&s.nlink.to_le_bytes());
+    b[32..40].copy_from_slice(&s.size.to_le_bytes());
+    b[40..48].copy_from_slice(&s.atim.to_le_bytes());
+    b[48..56].copy_from_slice(&s.mtim.to_le_bytes());
+    b[56..64].copy_from_slice(&s.ctim.to_le_bytes());
+    mem.write(at, &b)?;
+    Ok(())
+}
+
+fn nanos(sec: i64, nsec: i64) -> u64 {
+    (sec as i128 * 1_000_000_000 + nsec as i128).clamp(0, u64::MAX as i128) as u64
+}
+
+/// preview1 type of a host mode.
+pub fn filetype_of_mode(mode: u32) -> u8 {
+    let t = OsType::from_raw_mode(mode);
+    if t.is_file() {
+        FILETYPE_REGULAR_FILE.raw()
+    } else if t.is_dir() {
+        FILETYPE_DIRECTORY.raw()
+    } else if t.is_symlink() {
+        FILETYPE_SYMBOLIC_LINK.raw()
+    } else if t.is_char_device() {
+        FILETYPE_CHARACTER_DEVICE.raw()
+    } else if t.is_block_device() {
+        FILETYPE_BLOCK_DEVICE.raw()
+    } else if t.is_socket() {
+        FILETYPE_SOCKET_STREAM.raw()
+    } else {
+        FILETYPE_UNKNOWN.raw()
+    }
+}
+
+/// preview1 type of a cap-std file type.
+pub fn filetype_of_type(t: FileType) -> u8 {
+    if t.is_file() {
+        FILETYPE_REGULAR_FILE.raw()
+    } else if t.is_dir() {
+        FILETYPE_DIRECTORY.raw()
+    } else if t.is_symlink() {
+        FILETYPE_SYMBOLIC_LINK.raw()
+    } else if t.is_char_device() {
+        FILETYPE_CHARACTER_DEVICE.raw()
+    } else if t.is_block_device() {
+        FILETYPE_BLOCK_DEVICE.raw()
+    } else if t.is_socket() {
+        FILETYPE_SOCKET_STREAM.raw()
+    } else {
+        FILETYPE_UNKNOWN.raw()
+    }
+}
+
+/// preview1 type of an open object.
+pub fn filetype_of(o: &Object) -> Result<u8> {
+    Ok(match o {
+        Object::Dir(_) => FILETYPE_DIRECTORY.raw(),
+        Object::TcpListener(_) | Object::TcpStream(_) => FILETYPE_SOCKET_STREAM.raw(),
+        Object::File(_) | Object::Stdio(_) => {
+            filetype_of_mode(rustix::fs::fstat(o.fd())?.st_mode)
+        }
+    })
+}
+
+fn from_stat(st: &Stat) -> Filestat {
+    Filestat {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        filetype: filetype_of_mode(st.st_mode),
+        nlink: st.st_nlink,
+        size: st.st_size as u64,
+        atim: nanos(st.st_atime, st.st_atime_nsec as i64),
+        mtim: nanos(st.st_mtime, st.st_mtime_nsec as i64),
+        ctim: nanos(st.st_ctime, st.st_ctime_nsec as i64),
+    }
+}
+
+/// `filestat` of an open object.
+pub fn filestat_of_fd(o: &Object) -> Result<Filestat> {
+    let st = rustix::fs::fstat(o.fd())?;
+    let mut fs = from_stat(&st);
+    if o.is_socket() {
+        fs.filetype = FILETYPE_SOCKET_STREAM.raw();
+    }
+    Ok(fs)
+}
+
+/// `filestat` from path metadata.
+pub fn filestat_of_meta(m: &Metadata) -> Filestat {
+    Filestat {
+        dev: m.dev(),
+        ino: m.ino(),
+        filetype: filetype_of_type(m.file_type()),
+        nlink: m.nlink(),
+        size: m.size(),
+        atim: nanos(m.atime(), m.atime_nsec()),
+        mtim: nanos(m.mtime(), m.mtime_nsec()),
+        ctim: nanos(m.ctime(), m.ctime_nsec()),
+    }
+}
+
+/// All entries of `dir`, `.` and `..` first, in a stable order so that
+/// `fd_readdir` cookies (index + 1) stay meaningful between calls.
+pub fn read_entries(dir: &Dir) -> Result<Vec<DirEntry>> {
+    let own = rustix::fs::fstat(dir)?;
+    let mut out = vec![
+        DirEntry {
+            ino: own.st_ino,
+            filetype: FILETYPE_DIRECTORY.raw(),
+            name: b".".to_vec(),
+        },
+        DirEntry {
+            // The parent may lie outside the sandbox: its inode is not ours
+            // to reveal.
+            ino: 0,
+            filetype: FILETYPE_DIRECTORY.raw(),
+            name: b"..".to_vec(),
+        },
+    ];
+    let mut rest = Vec::new();
+    for e in dir.entries()? {
+        let e = e?;
+        let filetype = e.file_type().map(filetype_of_type)?;
+        let name = e.file_name().into_encoded_bytes();
+        rest.push(DirEntry {
+            ino: std::os::unix::fs::DirEntryExt::ino(&e),
+            filetype,
+            name,
+        });
+    }
+    rest.sort_by(|a, b| a.name.cmp(&b.name));
+    out.extend(rest);
+    Ok(out)
+}

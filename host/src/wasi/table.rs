@@ -1,0 +1,269 @@
+//! The guest's file-descriptor table.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use cap_std::fs::{Dir, File};
+use mio::Token;
+use wasi::{Errno, Fdflags, Rights};
+
+/// A directory entry as `fd_readdir` reports it.
+#[derive(Debug, Clone)]
+pub struct DirEntry {
+    /// File serial number.
+    pub ino: u64,
+    /// preview1 file type.
+    pub filetype: u8,
+    /// Name bytes.
+    pub name: Vec<u8>,
+}
+
+/// The host object behind a guest fd.
+pub enum Object {
+    /// One of the host's own standard streams (0, 1 or 2), shared, never
+    /// closed by the host.
+    Stdio(RawFd),
+    /// A regular file (or device) opened through cap-std.
+    File(File),
+    /// A directory capability.
+    Dir(Dir),
+    /// A listening TCP socket.
+    TcpListener(mio::net::TcpListener),
+    /// A connected TCP socket.
+    TcpStream(mio::net::TcpStream),
+}
+
+impl Object {
+    /// The host fd, for raw system calls.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            // SAFETY: fds 0, 1 and 2 stay open for the life of the process;
+            // the host never closes them.
+            Object::Stdio(fd) => unsafe { BorrowedFd::borrow_raw(*fd) },
+            Object::File(f) => f.as_fd(),
+            Object::Dir(d) => d.as_fd(),
+            Object::TcpListener(l) => l.as_fd(),
+            Object::TcpStream(s) => s.as_fd(),
+        }
+    }
+
+    /// Whether readiness of this object comes from the reactor.
+    pub fn is_socket(&self) -> bool {
+        matches!(self, Object::TcpListener(_) | Object::TcpStream(_))
+    }
+}
+
+/// One open guest fd.
+pub struct Descriptor {
+    /// What it refers to.
+    pub object: Object,
+    /// Rights the fd has.
+    pub base: Rights,
+    /// Rights fds opened through it may have.
+    pub inheriting: Rights,
+    /// The guest-visible `fdflags` (APPEND, NONBLOCK, ...).
+    pub flags: Fdflags,
+    /// For a preopened directory: the name the guest sees.
+    pub preopen: Option<String>,
+    /// Read-only directory tree (`--dir-ro`): nothing under it may change.
+    pub readonly: bool,
+    /// Registration in the reactor, once the fd has been waited on.
+    pub token: Option<Token>,
+    /// Snapshot of a directory's entries for `fd_readdir` cookies.
+    pub dir_entries: Option<Vec<DirEntry>>,
+}
+
+impl Descriptor {
+    /// A descriptor with the given rights and no flags.
+    pub fn new(object: Object, base: Rights, inheriting: Rights) -> Self {
+        Self {
+            object,
+            base,
+            inheriting,
+            flags: 0,
+            preopen: None,
+            readonly: false,
+            token: None,
+            dir_entries: None,
+        }
+    }
+
+    /// Fails with `NOTCAPABLE` unless the fd has all of `rights`.
+    pub fn check(&self, rights: Rights) -> Result<(), Errno> {
+        if self.base & rights == rights {
+            Ok(())
+        } else {
+            Err(wasi::ERRNO_NOTCAPABLE)
+        }
+    }
+
+    /// Whether the guest marked the fd non-blocking.
+    pub fn nonblocking(&self) -> bool {
+        self.flags & wasi::FDFLAGS_NONBLOCK != 0
+    }
+
+    /// The directory, or `NOTDIR`.
+    pub fn dir(&self) -> Result<&Dir, Errno> {
+        match &self.object {
+            Object::Dir(d) => Ok(d),
+            _ => Err(wasi::ERRNO_NOTDIR),
+        }
+    }
+
+    /// The raw host fd.
+    pub fn raw_fd(&self) -> RawFd {
+        self.object.fd().as_raw_fd()
+    }
+}
+
+/// Guest fd numbers to descriptors. New fds take the lowest free number,
+/// as POSIX `open` does.
+pub struct FdTable {
+    slots: Vec<Option<Descriptor>>,
+    free: BinaryHeap<Reverse<u32>>,
+    open: usize,
+    max_open: usize,
+}
+
+impl FdTable {
+    /// An empty table admitting at most `max_open` descriptors.
+    pub fn new(max_open: usize) -> Self {
+        Self {
+            slots: Vec::new(),
+            free: BinaryHeap::new(),
+            open: 0,
+            max_open,
+        }
+    }
+
+    /// Inserts at the lowest free number; `MFILE` when full.
+    pub fn push(&mut self, d: Descriptor) -> Result<u32, Errno> {
+        if self.open >= self.max_open {
+            return Err(wasi::ERRNO_MFILE);
+        }
+        self.open += 1;
+        while let Some(Reverse(fd)) = self.free.pop() {
+            let slot = &mut self.slots[fd as usize];
+            if slot.is_none() {
+                *slot = Some(d);
+                return Ok(fd);
+            }
+        }
+        let fd = u32::try_from(self.slots.len()).map_err(|_| wasi::ERRNO_MFILE)?;
+        self.slots.push(Some(d));
+        Ok(fd)
+    }
+
+    /// The descriptor at `fd`, or `BADF`.
+    pub fn get(&self, fd: u32) -> Result<&Descriptor, Errno> {
+        self.slots
+            .get(fd as usize)
+            .and_then(Option::as_ref)
+            .ok_or(wasi::ERRNO_BADF)
+    }
+
+    /// The descriptor at `fd`, writable, or `BADF`.
+    pub fn get_mut(&mut self, fd: u32) -> Result<&mut Descriptor, Errno> {
+        self.slots
+            .get_mut(fd as usize)
+            .and_then(Option::as_mut)
+            .ok_or(wasi::ERRNO_BADF)
+    }
+
+    /// Removes `fd` and returns what it held.
+    pub fn remove(&mut self, fd: u32) -> Result<Descriptor, Errno> {
+        let d = self
+            .slots
+            .get_mut(fd as usize)
+            .and_then(Option::take)
+            .ok_or(wasi::ERRNO_BADF)?;
+        self.open -= 1;
+        self.free.push(Reverse(fd));
+        Ok(d)
+    }
+
+    /// Puts `d` at exactly `fd`, which must be free and addressable; returns
+    /// nothing for `fd_renumber`, which first removed the target.
+    pub fn put_at(&mut self, fd: u32, d: Descriptor) {
+        let i = fd as usize;
+        if i >= self.slots.len() {
+            for n in self.slots.len()..i {
+                self.free.push(Reverse(n as u32));
+            }
+            self.slots.resize_with(i + 1, || None);
+        }
+        debug_assert!(self.slots[i].is_none());
+        self.slots[i] = Some(d);
+        self.open += 1;
+    }
+
+    /// All open descriptors with their numbers.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Descriptor)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|d| (i as u32, d)))
+    }
+
+    /// Most descriptors that may be open at once.
+    pub fn max_open(&self) -> usize {
+        self.max_open
+    }
+
+    /// Number of open descriptors.
+    pub fn len(&self) -> usize {
+        self.open
+    }
+
+    /// Whether no descriptor is open.
+    pub fn is_empty(&self) -> bool {
+        self.open == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stdio() -> Descriptor {
+        Descriptor::new(Object::Stdio(2), 0, 0)
+    }
+
+    #[test]
+    fn lowest_free_number_is_reused() {
+        let mut t = FdTable::new(10);
+        assert_eq!(t.push(stdio()).unwrap(), 0);
+        assert_eq!(t.push(stdio()).unwrap(), 1);
+        assert_eq!(t.push(stdio()).unwrap(), 2);
+        t.remove(1).unwrap();
+        t.remove(0).unwrap();
+        assert_eq!(t.push(stdio()).unwrap(), 0);
+        assert_eq!(t.push(stdio()).unwrap(), 1);
+        assert_eq!(t.push(stdio()).unwrap(), 3);
+        assert_eq!(t.len(), 4);
+    }
+
+    #[test]
+    fn limits_and_bad_fds() {
+        let mut t = FdTable::new(2);
+        t.push(stdio()).unwrap();
+        t.push(stdio()).unwrap();
+        assert_eq!(t.push(stdio()).err(), Some(wasi::ERRNO_MFILE));
+        assert_eq!(t.get(7).err(), Some(wasi::ERRNO_BADF));
+        assert_eq!(t.get(u32::MAX).err(), Some(wasi::ERRNO_BADF));
+        assert_eq!(t.remove(5).err(), Some(wasi::ERRNO_BADF));
+        t.remove(0).unwrap();
+        assert_eq!(t.remove(0).err(), Some(wasi::ERRNO_BADF));
+    }
+
+    #[test]
+    fn put_at_fills_gaps_as_free() {
+        let mut t = FdTable::new(10);
+        t.put_at(3, stdio());
+        assert_eq!(t.push(stdio()).unwrap(), 0);
+        assert_eq!(t.push(stdio()).unwrap(), 1);
+        assert_eq!(t.push(stdio()).unwrap(), 2);
+        assert_eq!(t.push(stdio()).unwrap(), 4);
+    }
+}
