@@ -167,8 +167,13 @@ impl RunConfig {
             eprintln!("wasio: {} ran past its time limit (--timeout {secs}s) and was stopped", self.module.display());
             return EXIT_TIMEOUT;
         }
-        let e = anyhow::Error::from(e);
-        let text = format!("{e:?}");
+        // The wasm backtrace is part of the chain; the host's own Rust
+        // backtrace is noise for a guest trap.
+        let text = e
+            .chain()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("\n\nCaused by:\n    ");
         if self.max_memory.is_some() && text.contains("exceeds the limit") {
             eprintln!(
                 "wasio: {} tried to grow its memory beyond --max-memory {} bytes\n{text}",

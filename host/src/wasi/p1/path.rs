@@ -16,7 +16,9 @@ use crate::wasi::rights;
 use crate::wasi::table::{Descriptor, Object};
 
 /// Rights that need the file opened for writing.
-const WRITE_RIGHTS: Rights = RIGHTS_FD_WRITE | RIGHTS_FD_DATASYNC | RIGHTS_FD_ALLOCATE | RIGHTS_FD_FILESTAT_SET_SIZE;
+/// (`FD_DATASYNC` is left out: `fdatasync` works on a read-only fd, and
+/// directories carry that right.)
+const WRITE_RIGHTS: Rights = RIGHTS_FD_WRITE | RIGHTS_FD_ALLOCATE | RIGHTS_FD_FILESTAT_SET_SIZE;
 
 impl WasiCtx {
     fn dir_with(&self, fd: u32, needed: Rights) -> Result<&Dir> {
@@ -113,6 +115,9 @@ impl WasiCtx {
             if creat || trunc {
                 return Err(ERRNO_INVAL.into());
             }
+            if want_write {
+                return Err(ERRNO_ISDIR.into());
+            }
             let sub = if follow { dir.open_dir(path)? } else { dir.open_dir_nofollow(path)? };
             Object::Dir(sub)
         } else {
@@ -120,7 +125,6 @@ impl WasiCtx {
             let want_read = base & (RIGHTS_FD_READ | RIGHTS_FD_READDIR) != 0;
             opts.read(want_read || !want_write)
                 .write(want_write)
-                .append(fdflags & FDFLAGS_APPEND != 0)
                 .truncate(trunc)
                 .follow(follow_mode)
                 .maybe_dir(true);
@@ -138,11 +142,19 @@ impl WasiCtx {
             if fdflags & FDFLAGS_RSYNC != 0 {
                 opts.rsync(true);
             }
-            if trunc && !want_write {
-                // O_TRUNC needs write access at the OS level.
+            if (trunc || creat) && !want_write {
+                // cap-std (like std) refuses O_CREAT/O_TRUNC without write
+                // access. Open the host fd writable; the guest's rights
+                // still forbid writing through it.
                 opts.write(true);
             }
             let file = dir.open_with(path, &opts)?;
+            if fdflags & FDFLAGS_APPEND != 0 {
+                // Set after opening: cap-std (like std) refuses
+                // O_APPEND together with O_TRUNC, which POSIX allows.
+                let os = rustix::fs::fcntl_getfl(&file)?;
+                rustix::fs::fcntl_setfl(&file, os | rustix::fs::OFlags::APPEND)?;
+            }
             if file.metadata()?.is_dir() {
                 Object::Dir(Dir::from_std_file(file.into_std()))
             } else {
