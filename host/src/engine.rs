@@ -17,25 +17,53 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wasio"))
 }
 
+/// A wasmtime engine and the compilation cache it writes to.
+pub struct HostEngine {
+    /// The engine (Cranelift, epoch interruption on).
+    pub engine: Engine,
+    /// The cache, when enabled.
+    pub cache: Option<Cache>,
+}
+
 /// Builds the engine every run and compile uses. Epoch interruption is
 /// always compiled in, so one cached or precompiled artifact serves runs
 /// with and without `--timeout`.
-pub fn engine(cache_dir: Option<&Path>) -> Result<Engine> {
+pub fn engine(cache_dir: Option<&Path>) -> Result<HostEngine> {
     let mut config = Config::new();
     config.epoch_interruption(true);
+    let mut cache = None;
     if let Some(dir) = cache_dir {
         let mut cc = CacheConfig::new();
         cc.with_directory(dir);
         match Cache::new(cc) {
-            Ok(cache) => {
-                config.cache(Some(cache));
+            Ok(c) => {
+                config.cache(Some(c.clone()));
+                cache = Some(c);
             }
             Err(e) => tracing::warn!("compilation cache disabled: {e:#}"),
         }
     }
-    Engine::new(&config)
+    let engine = Engine::new(&config)
         .map_err(anyhow::Error::from)
-        .context("configuring wasmtime")
+        .context("configuring wasmtime")?;
+    Ok(HostEngine { engine, cache })
+}
+
+impl HostEngine {
+    /// Loads a module like [`load`], logging whether the cache served it.
+    pub fn load(&self, path: &Path) -> Result<Module> {
+        let started = std::time::Instant::now();
+        let hits = self.cache.as_ref().map(Cache::cache_hits).unwrap_or(0);
+        let module = load(&self.engine, path)?;
+        let cached = self.cache.as_ref().map(Cache::cache_hits).unwrap_or(0) > hits;
+        tracing::info!(
+            module = %path.display(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "{}",
+            if cached { "module loaded from the compilation cache" } else { "module ready" }
+        );
+        Ok(module)
+    }
 }
 
 /// Loads a `.wasm` module (compiling it, or taking it from the cache) or a

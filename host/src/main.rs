@@ -24,7 +24,7 @@ fn main() -> ExitCode {
                 .clone()
                 .unwrap_or_else(|| args.module.with_extension("cwasm"));
             wasio_host::engine::engine(None)
-                .and_then(|e| wasio_host::engine::compile(&e, &args.module, &out))
+                .and_then(|e| wasio_host::engine::compile(&e.engine, &args.module, &out))
                 .map(|()| 0)
         }
     };

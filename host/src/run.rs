@@ -68,8 +68,9 @@ impl RunConfig {
     /// module, bad preopen, missing import); a guest that traps or times
     /// out is reported on stderr and gets a non-zero status.
     pub fn run(&self) -> Result<i32> {
-        let engine = crate::engine::engine(self.cache_dir.as_deref())?;
-        let module = crate::engine::load(&engine, &self.module)?;
+        let host_engine = crate::engine::engine(self.cache_dir.as_deref())?;
+        let module = host_engine.load(&self.module)?;
+        let engine = host_engine.engine;
 
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut b = WasiCtx::builder();
@@ -174,7 +175,7 @@ impl RunConfig {
             .map(|c| c.to_string())
             .collect::<Vec<_>>()
             .join("\n\nCaused by:\n    ");
-        if self.max_memory.is_some() && text.contains("exceeds the limit") {
+        if self.max_memory.is_some() && text.contains("growing memory") {
             eprintln!(
                 "wasio: {} tried to grow its memory beyond --max-memory {} bytes\n{text}",
                 self.module.display(),

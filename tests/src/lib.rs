@@ -54,3 +54,143 @@ pub fn wasm_example(name: &str) -> PathBuf {
 pub fn native_example(name: &str) -> PathBuf {
     target_dir().join(profile()).join(name)
 }
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Compiled-code cache shared by the tests (compiling each guest once).
+pub fn test_cache_dir() -> PathBuf {
+    target_dir().join("wasio-test-cache")
+}
+
+/// `wasio run --cache-dir <shared> ` ready for more flags.
+pub fn wasio_run() -> Command {
+    let bin = wasio_bin();
+    assert!(
+        bin.is_file(),
+        "{} is missing: build everything first with `make test`",
+        bin.display()
+    );
+    let mut c = Command::new(bin);
+    c.arg("run").arg("--cache-dir").arg(test_cache_dir());
+    c.env_remove("RUST_LOG");
+    c
+}
+
+/// Path of a wasm example, checked to exist.
+pub fn wasm(name: &str) -> PathBuf {
+    let p = wasm_example(name);
+    assert!(
+        p.is_file(),
+        "{} is missing: build the guests first with `make test`",
+        p.display()
+    );
+    p
+}
+
+/// Path of a native example, checked to exist.
+pub fn native(name: &str) -> PathBuf {
+    let p = native_example(name);
+    assert!(
+        p.is_file(),
+        "{} is missing: build the workspace first with `make test`",
+        p.display()
+    );
+    p
+}
+
+/// Runs `cmd` with `input` on stdin, killing it after `limit`.
+pub fn run_with_input(cmd: &mut Command, input: &[u8], limit: Duration) -> Output {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = wait_output(child, limit);
+    let _ = feeder.join();
+    out
+}
+
+/// Runs `cmd` with an empty stdin, killing it after `limit`.
+pub fn run(cmd: &mut Command, limit: Duration) -> Output {
+    run_with_input(cmd, b"", limit)
+}
+
+/// Collects a child's output, killing it after `limit` (the test then
+/// fails on the status rather than hanging).
+pub fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let mut so = child.stdout.take();
+    let mut se = child.stderr.take();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(s) = so.as_mut() {
+            let _ = s.read_to_end(&mut v);
+        }
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(s) = se.as_mut() {
+            let _ = s.read_to_end(&mut v);
+        }
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            break child.wait().expect("wait after kill");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: t_out.join().unwrap_or_default(),
+        stderr: t_err.join().unwrap_or_default(),
+    }
+}
+
+/// Stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A sorted listing of a tree: path, kind and contents (or link target),
+/// for comparing what two runs left behind.
+pub fn snapshot(root: &std::path::Path) -> Vec<String> {
+    fn walk(base: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let e = e.expect("entry");
+            let p = e.path();
+            let rel = p.strip_prefix(base).expect("under base").display().to_string();
+            let t = e.file_type().expect("file_type");
+            if t.is_symlink() {
+                out.push(format!("{rel} -> {}", std::fs::read_link(&p).expect("link").display()));
+            } else if t.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(base, &p, out);
+            } else {
+                let data = std::fs::read(&p).expect("read");
+                let sum: u64 = data.iter().map(|&b| b as u64).sum();
+                out.push(format!("{rel} ({} bytes, sum {sum})", data.len()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}

@@ -76,9 +76,10 @@ pub fn from_io(e: &io::Error) -> Errno {
         return from_os(Os::from_raw_os_error(code));
     }
     // cap-std reports sandbox escapes (`..` past the root, absolute paths,
-    // symlinks leading outside) as PermissionDenied without an OS code.
+    // symlinks leading outside) as PermissionDenied without an OS code:
+    // the guest lacks the capability.
     match e.kind() {
-        io::ErrorKind::PermissionDenied => wasi::ERRNO_PERM,
+        io::ErrorKind::PermissionDenied => wasi::ERRNO_NOTCAPABLE,
         io::ErrorKind::NotFound => wasi::ERRNO_NOENT,
         io::ErrorKind::AlreadyExists => wasi::ERRNO_EXIST,
         io::ErrorKind::WouldBlock => wasi::ERRNO_AGAIN,
@@ -213,7 +214,7 @@ mod tests {
     #[test]
     fn errors_without_os_code_map_by_kind() {
         let escape = io::Error::new(io::ErrorKind::PermissionDenied, "outside the sandbox");
-        assert_eq!(from_io(&escape), wasi::ERRNO_PERM);
+        assert_eq!(from_io(&escape), wasi::ERRNO_NOTCAPABLE);
         let other = io::Error::other("mystery");
         assert_eq!(from_io(&other), wasi::ERRNO_IO);
     }

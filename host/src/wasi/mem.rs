@@ -32,6 +32,13 @@ impl<'a> GuestMem<'a> {
         Ok(start..end)
     }
 
+    /// Fails with `FAULT` unless `[ptr, ptr+len)` lies inside memory. Calls
+    /// check their result pointers this way *before* acting, so a bad
+    /// pointer never leaves a done-but-unreported operation behind.
+    pub fn check(&self, ptr: u32, len: u32) -> Result<(), Errno> {
+        self.range(ptr, len).map(drop)
+    }
+
     /// The `len` bytes at `ptr`.
     pub fn slice(&self, ptr: u32, len: u32) -> Result<&[u8], Errno> {
         let r = self.range(ptr, len)?;
@@ -108,7 +115,7 @@ impl<'a> GuestMem<'a> {
     /// checked to lie inside memory.
     pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
         let count = count.min(IOV_MAX);
-        // The whole array must be addressable, even the part we skip.
+        // The part of the array we read must be addressable.
         self.range(ptr, count.checked_mul(8).ok_or(wasi::ERRNO_FAULT)?)?;
         let mut out = Vec::with_capacity(count as usize);
         for i in 0..count {

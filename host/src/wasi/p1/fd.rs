@@ -179,6 +179,7 @@ impl WasiCtx {
 
     /// `fd_pread`: read at an offset without moving the file position.
     pub fn fd_pread(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, off: u64, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         let Object::File(f) = &d.object else {
             return Err(not_seekable(&d.object).into());
@@ -203,6 +204,7 @@ impl WasiCtx {
 
     /// `fd_pwrite`: write at an offset without moving the file position.
     pub fn fd_pwrite(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, off: u64, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         let Object::File(f) = &d.object else {
             return Err(not_seekable(&d.object).into());
@@ -236,6 +238,7 @@ impl WasiCtx {
 
     /// `fd_read`.
     pub fn fd_read(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         match d.object {
             Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
@@ -257,6 +260,7 @@ impl WasiCtx {
 
     /// `fd_write`.
     pub fn fd_write(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         match d.object {
             Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
@@ -305,6 +309,7 @@ impl WasiCtx {
 
     /// `fd_readdir`: entries from `cookie` on, as many as fit.
     pub fn fd_readdir(&mut self, mem: &mut GuestMem, fd: u32, buf: u32, len: u32, cookie: u64, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.table.get_mut(fd)?;
         let Object::Dir(dir) = &d.object else {
             return Err(ERRNO_NOTDIR.into());
@@ -353,6 +358,7 @@ impl WasiCtx {
 
     /// `fd_seek`.
     pub fn fd_seek(&mut self, mem: &mut GuestMem, fd: u32, off: i64, whence: u32, out: u32) -> Result<()> {
+        mem.check(out, 8)?;
         let d = self.table.get(fd)?;
         let pos = match whence {
             0 => SeekFrom::Start(u64::try_from(off).map_err(|_| ERRNO_INVAL)?),

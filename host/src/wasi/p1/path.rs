@@ -83,6 +83,7 @@ impl WasiCtx {
     /// `path_open`.
     #[allow(clippy::too_many_arguments)]
     pub fn path_open(&mut self, mem: &mut GuestMem, fd: u32, dirflags: u32, p: u32, len: u32, oflags: u32, base: u64, inheriting: u64, fdflags: u32, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let follow = lookup_follow(dirflags)?;
         let oflags = u16::try_from(oflags).map_err(|_| ERRNO_INVAL)?;
         let fdflags = u16::try_from(fdflags).map_err(|_| ERRNO_INVAL)?;
@@ -179,6 +180,7 @@ impl WasiCtx {
 
     /// `path_readlink`: the link's contents, truncated to the buffer.
     pub fn path_readlink(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32, buf: u32, buf_len: u32, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let path = mem.str(p, len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_READLINK)?;
         let target = dir.read_link_contents(path)?.into_os_string().into_encoded_bytes();

@@ -24,6 +24,7 @@ impl WasiCtx {
 
     /// `sock_accept`: a new connection from a listener.
     pub fn sock_accept(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.socket(fd)?;
         if !matches!(d.object, Object::TcpListener(_)) {
             return Err(ERRNO_INVAL.into());
@@ -53,6 +54,8 @@ impl WasiCtx {
     /// `sock_recv`.
     #[allow(clippy::too_many_arguments)]
     pub fn sock_recv(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, riflags: u32, out_len: u32, out_flags: u32) -> Result<()> {
+        mem.check(out_len, 4)?;
+        mem.check(out_flags, 2)?;
         let d = self.socket(fd)?;
         d.check(RIGHTS_FD_READ)?;
         let riflags = u16::try_from(riflags).map_err(|_| ERRNO_INVAL)?;
@@ -95,6 +98,7 @@ impl WasiCtx {
 
     /// `sock_send`.
     pub fn sock_send(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, siflags: u32, out: u32) -> Result<()> {
+        mem.check(out, 4)?;
         let d = self.socket(fd)?;
         d.check(RIGHTS_FD_WRITE)?;
         if siflags != 0 {

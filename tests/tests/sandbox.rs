@@ -1,0 +1,137 @@
+//! The sandbox: escapes fail with the right errno, hostile ABI arguments
+//! get errnos, read-only preopens stay untouched, and the host lives on.
+
+use std::path::Path;
+use std::time::Duration;
+
+use wasio_tests::*;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn make_box(root: &Path) -> std::path::PathBuf {
+    let b = root.join("box");
+    std::fs::create_dir_all(b.join("sub")).unwrap();
+    std::fs::write(root.join("secret.txt"), "top secret").unwrap();
+    std::fs::write(b.join("inside.txt"), "inside").unwrap();
+    std::os::unix::fs::symlink(root, b.join("out-link")).unwrap();
+    std::os::unix::fs::symlink(root.join("secret.txt"), b.join("abs-link")).unwrap();
+    b
+}
+
+#[test]
+fn escapes_are_denied_and_the_guest_carries_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = make_box(tmp.path());
+    let out = run(
+        wasio_run()
+            .arg("--dir")
+            .arg(format!("{}::/box", b.display()))
+            .arg(wasm("sandbox-probe"))
+            .arg("/box"),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let expect = [
+        "read ../secret.txt: denied ENOTCAPABLE",
+        "read sub/../../secret.txt: denied ENOTCAPABLE",
+        // wasi-libc itself refuses: no preopen covers `/etc`.
+        "read /etc/passwd: denied ENOENT",
+        "read through symlink to outside: denied ENOTCAPABLE",
+        "read absolute symlink: denied ENOTCAPABLE",
+        "create through symlink to outside: denied ENOTCAPABLE",
+        "read through a symlink the guest made: denied ENOTCAPABLE",
+        "list ..: denied ENOTCAPABLE",
+        "read inside.txt: ALLOWED (6 bytes)",
+        "read sub/../inside.txt: ALLOWED (6 bytes)",
+        "still running",
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), expect, "{text}");
+    // Nothing was planted outside the box.
+    assert!(!tmp.path().join("planted.txt").exists());
+}
+
+#[test]
+fn hostile_arguments_get_errnos() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(
+        wasio_run()
+            .arg("--dir")
+            .arg(format!("{}::/box", tmp.path().display()))
+            .arg(wasm("hostile")),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // preview1 errno numbers.
+    let (fault, badf, inval, ilseq, notdir, notsock) = (21, 8, 28, 25, 54, 57);
+    let expect: &[(&str, i32)] = &[
+        ("fd_write iovs out of bounds", fault),
+        ("fd_write buffer out of bounds", fault),
+        ("fd_write result out of bounds", fault),
+        ("fd_write unknown fd", badf),
+        ("fd_read fd -1", badf),
+        ("fd_close unknown fd", badf),
+        ("fd_seek bad whence", inval),
+        ("fd_fdstat_get out of bounds", fault),
+        ("fd_fdstat_set_flags unknown bits", inval),
+        ("fd_advise bad advice", inval),
+        ("fd_prestat_dir_name out of bounds", fault),
+        ("fd_renumber to unknown fd", badf),
+        ("path_open path out of bounds", fault),
+        ("path_open huge path length", fault),
+        ("path_open non-UTF-8 path", ilseq),
+        ("path_open bad oflags", inval),
+        ("path_open on stdout", notdir),
+        ("clock_time_get bad clock", inval),
+        ("clock_time_get out of bounds", fault),
+        ("args_get out of bounds", fault),
+        ("environ_sizes_get out of bounds", fault),
+        ("random_get out of bounds", fault),
+        ("poll_oneoff no subscriptions", inval),
+        ("poll_oneoff subscriptions out of bounds", fault),
+        ("poll_oneoff huge count", fault),
+        ("sock_shutdown on stdout", notsock),
+        ("sock_accept on a directory", notsock),
+        ("sock_recv unknown fd", badf),
+        ("poll_oneoff mixed result", 0),
+    ];
+    for (name, errno) in expect {
+        let line = format!("{name}: {errno}");
+        assert!(text.lines().any(|l| l == line), "missing `{line}` in:\n{text}");
+    }
+    // A write whose result pointer was bad must not have happened: the
+    // only "hi" on stdout is from the call with a huge iovec count, which
+    // failed too.
+    assert!(!text.contains("hi\n"), "{text}");
+    assert!(text.contains("poll_oneoff mixed: 1 event(s), first userdata 9 errno 8"), "{text}");
+    assert!(text.ends_with("host survived\n"), "{text}");
+}
+
+#[test]
+fn read_only_preopen_cannot_be_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("keep.txt"), "original").unwrap();
+    let before = snapshot(tmp.path());
+    let out = run(
+        wasio_run()
+            .arg("--dir-ro")
+            .arg(format!("{}::/data", tmp.path().display()))
+            .arg(wasm("fs-tour"))
+            .arg("/data"),
+        LIMIT,
+    );
+    assert!(!out.status.success(), "fs-tour wrote to a read-only dir");
+    assert!(stderr(&out).contains("Capabilities insufficient") || stderr(&out).contains("76"), "{}", stderr(&out));
+    assert_eq!(before, snapshot(tmp.path()));
+    // Reading still works.
+    let out = run(
+        wasio_run()
+            .arg("--dir-ro")
+            .arg(format!("{}::/data", tmp.path().display()))
+            .arg(wasm("sandbox-probe"))
+            .arg("/data"),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -1,0 +1,129 @@
+//! A blocking std TCP echo server on a preopened listener, driven from the
+//! test process; the same example natively gives the same transcript.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use wasio_tests::*;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn connect(port: u16) -> TcpStream {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => {
+                s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                return s;
+            }
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot connect to port {port}: {e}"),
+        }
+    }
+}
+
+fn wait_listening(child: &mut Child) -> BufReader<std::process::ChildStdout> {
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening"), "{line}");
+    out
+}
+
+/// Sends three connections' worth of data and checks every echo.
+fn drive(port: u16) {
+    for round in 0..3 {
+        let mut s = connect(port);
+        let msg: Vec<u8> = (0..100_000u32).map(|i| (i * 31 + round) as u8).collect();
+        let writer = {
+            let mut s = s.try_clone().unwrap();
+            let msg = msg.clone();
+            std::thread::spawn(move || {
+                s.write_all(&msg).unwrap();
+                s.shutdown(Shutdown::Write).unwrap();
+            })
+        };
+        let mut back = Vec::new();
+        s.read_to_end(&mut back).unwrap();
+        writer.join().unwrap();
+        assert_eq!(back.len(), msg.len());
+        assert!(back == msg, "echo differs in round {round}");
+    }
+}
+
+fn finish(mut child: Child, mut out: BufReader<std::process::ChildStdout>) -> String {
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "server exited with {status}");
+    rest
+}
+
+#[test]
+fn echo_over_preopened_listener() {
+    let port = free_port();
+    let mut child = wasio_run()
+        .arg("--tcplisten")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(wasm("echo-blocking"))
+        .args(["unused", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_listening(&mut child);
+    drive(port);
+    let wasm_log = finish(child, out);
+
+    let port = free_port();
+    let mut child = Command::new(native("echo-blocking"))
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("3")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_listening(&mut child);
+    drive(port);
+    let native_log = finish(child, out);
+
+    assert_eq!(wasm_log, native_log);
+    assert!(wasm_log.contains("connection 3: echoed 100000 bytes"), "{wasm_log}");
+}
+
+#[test]
+fn client_that_vanishes_does_not_kill_the_host() {
+    let port = free_port();
+    let mut child = wasio_run()
+        .arg("--tcplisten")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(wasm("echo-blocking"))
+        .args(["unused", "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_listening(&mut child);
+    {
+        // Send and reset the connection without reading the echo.
+        let mut s = connect(port);
+        s.write_all(&vec![7u8; 1 << 20]).ok();
+        drop(s);
+    }
+    drive_one(port);
+    let log = finish(child, out);
+    assert!(log.contains("connection 2: echoed 5 bytes"), "{log}");
+}
+
+fn drive_one(port: u16) {
+    let mut s = connect(port);
+    s.write_all(b"hello").unwrap();
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut back = String::new();
+    s.read_to_string(&mut back).unwrap();
+    assert_eq!(back, "hello");
+}
