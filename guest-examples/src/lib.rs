@@ -35,7 +35,13 @@ pub fn errno_name(e: &io::Error) -> String {
     match e.raw_os_error() {
         Some(code) => NAMES
             .iter()
-            .find(|(_, linux, wasi)| code == if cfg!(target_os = "wasi") { *wasi } else { *linux })
+            .find(|(_, linux, wasi)| {
+                code == if cfg!(target_os = "wasi") {
+                    *wasi
+                } else {
+                    *linux
+                }
+            })
             .map(|(n, _, _)| n.to_string())
             .unwrap_or_else(|| format!("errno {code}")),
         None => format!("{:?}", e.kind()),

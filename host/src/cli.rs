@@ -84,7 +84,11 @@ pub struct RunArgs {
     pub module: PathBuf,
 
     /// Arguments for the guest (after its program name).
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub args: Vec<String>,
 }
 
@@ -120,7 +124,7 @@ impl RunArgs {
         }
         for e in &self.env {
             match e.split_once('=') {
-                Some((k, _)) if k.is_empty() => bail!("--env {e}: empty variable name"),
+                Some(("", _)) => bail!("--env {e}: empty variable name"),
                 Some((k, v)) => cfg.env.push((k.into(), v.into())),
                 None => match std::env::var(e) {
                     Ok(v) => cfg.env.push((e.clone(), v)),
@@ -129,7 +133,8 @@ impl RunArgs {
             }
         }
         for a in &self.tcplisten {
-            cfg.tcplisten.push(parse_addr(a).with_context(|| format!("--tcplisten {a}"))?);
+            cfg.tcplisten
+                .push(parse_addr(a).with_context(|| format!("--tcplisten {a}"))?);
         }
         cfg.max_memory = self.max_memory;
         cfg.max_fds = Some(self.max_fds);
@@ -137,7 +142,9 @@ impl RunArgs {
         cfg.cache_dir = if self.no_cache {
             None
         } else {
-            self.cache_dir.clone().or_else(crate::engine::default_cache_dir)
+            self.cache_dir
+                .clone()
+                .or_else(crate::engine::default_cache_dir)
         };
         Ok(cfg)
     }
@@ -178,7 +185,8 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     let n: usize = num
         .parse()
         .map_err(|_| format!("`{s}` is not a size (e.g. 65536, 64K, 512M, 2G)"))?;
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// Parses seconds (`2`, `0.5`) or a number with `ms`, `s` or `m`.
@@ -227,8 +235,14 @@ mod tests {
 
     #[test]
     fn dirs() {
-        assert_eq!(parse_dir("/a::/b").unwrap(), (PathBuf::from("/a"), "/b".into()));
-        assert_eq!(parse_dir("data").unwrap(), (PathBuf::from("data"), "data".into()));
+        assert_eq!(
+            parse_dir("/a::/b").unwrap(),
+            (PathBuf::from("/a"), "/b".into())
+        );
+        assert_eq!(
+            parse_dir("data").unwrap(),
+            (PathBuf::from("data"), "data".into())
+        );
         assert!(parse_dir("::/b").is_err());
         assert!(parse_dir("/a::").is_err());
     }

@@ -165,7 +165,10 @@ impl RunConfig {
             || matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt))
         {
             let secs = self.timeout.map(|t| t.as_secs_f64()).unwrap_or_default();
-            eprintln!("wasio: {} ran past its time limit (--timeout {secs}s) and was stopped", self.module.display());
+            eprintln!(
+                "wasio: {} ran past its time limit (--timeout {secs}s) and was stopped",
+                self.module.display()
+            );
             return EXIT_TIMEOUT;
         }
         // The wasm backtrace is part of the chain; the host's own Rust

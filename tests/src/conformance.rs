@@ -22,7 +22,11 @@ const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs every `*.wasm` in `suite` and returns `(name, outcome)` in name
 /// order. With `errno_mode_unix`, each test also gets `ERRNO_MODE_UNIX=1`.
-pub fn run_suite(wasio: &Path, suite: &Path, errno_mode_unix: bool) -> Result<Vec<(String, Outcome)>> {
+pub fn run_suite(
+    wasio: &Path,
+    suite: &Path,
+    errno_mode_unix: bool,
+) -> Result<Vec<(String, Outcome)>> {
     let mut tests: Vec<PathBuf> = std::fs::read_dir(suite)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
@@ -37,7 +41,11 @@ pub fn run_suite(wasio: &Path, suite: &Path, errno_mode_unix: bool) -> Result<Ve
     let cache = crate::target_dir().join("wasio-conformance-cache");
     let mut out = Vec::new();
     for wasm in tests {
-        let stem = wasm.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = wasm
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let name = format!("{suite_name}/{stem}");
         let outcome = run_one(wasio, suite, &wasm, errno_mode_unix, &cache)
             .unwrap_or_else(|e| Outcome::Fail(format!("{e:#}")));
@@ -46,7 +54,13 @@ pub fn run_suite(wasio: &Path, suite: &Path, errno_mode_unix: bool) -> Result<Ve
     Ok(out)
 }
 
-fn run_one(wasio: &Path, suite: &Path, wasm: &Path, errno_mode_unix: bool, cache: &Path) -> Result<Outcome> {
+fn run_one(
+    wasio: &Path,
+    suite: &Path,
+    wasm: &Path,
+    errno_mode_unix: bool,
+    cache: &Path,
+) -> Result<Outcome> {
     let spec_path = wasm.with_extension("json");
     let spec: Value = if spec_path.is_file() {
         serde_json::from_str(&std::fs::read_to_string(&spec_path)?)
@@ -64,7 +78,8 @@ fn run_one(wasio: &Path, suite: &Path, wasm: &Path, errno_mode_unix: bool, cache
     }
     if let Some(env) = spec.get("env").and_then(Value::as_object) {
         for (k, v) in env {
-            cmd.arg("--env").arg(format!("{k}={}", v.as_str().unwrap_or_default()));
+            cmd.arg("--env")
+                .arg(format!("{k}={}", v.as_str().unwrap_or_default()));
         }
     }
     if errno_mode_unix {
@@ -76,8 +91,12 @@ fn run_one(wasio: &Path, suite: &Path, wasm: &Path, errno_mode_unix: bool, cache
     }
     cmd.env_remove("RUST_LOG");
     // stdin: an open pipe that never receives data.
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().with_context(|| format!("starting {}", wasio.display()))?;
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {}", wasio.display()))?;
     let _stdin = child.stdin.take();
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
@@ -99,7 +118,9 @@ fn run_one(wasio: &Path, suite: &Path, wasm: &Path, errno_mode_unix: bool, cache
         if started.elapsed() > TEST_TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            return Ok(Outcome::Fail(format!("still running after {TEST_TIMEOUT:?}")));
+            return Ok(Outcome::Fail(format!(
+                "still running after {TEST_TIMEOUT:?}"
+            )));
         }
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -114,7 +135,10 @@ fn run_one(wasio: &Path, suite: &Path, wasm: &Path, errno_mode_unix: bool, cache
         s[cut..].replace('\n', " | ")
     };
     if code != want_code {
-        return Ok(Outcome::Fail(format!("exit status {code}, expected {want_code}; stderr: {}", tail())));
+        return Ok(Outcome::Fail(format!(
+            "exit status {code}, expected {want_code}; stderr: {}",
+            tail()
+        )));
     }
     if let Some(want) = spec.get("stdout").and_then(Value::as_str) {
         if !stdout.starts_with(want.as_bytes()) {

@@ -175,10 +175,17 @@ pub fn snapshot(root: &std::path::Path) -> Vec<String> {
         for e in std::fs::read_dir(dir).expect("read_dir") {
             let e = e.expect("entry");
             let p = e.path();
-            let rel = p.strip_prefix(base).expect("under base").display().to_string();
+            let rel = p
+                .strip_prefix(base)
+                .expect("under base")
+                .display()
+                .to_string();
             let t = e.file_type().expect("file_type");
             if t.is_symlink() {
-                out.push(format!("{rel} -> {}", std::fs::read_link(&p).expect("link").display()));
+                out.push(format!(
+                    "{rel} -> {}",
+                    std::fs::read_link(&p).expect("link").display()
+                ));
             } else if t.is_dir() {
                 out.push(format!("{rel}/"));
                 walk(base, &p, out);

@@ -17,13 +17,24 @@ fn wasio() -> Command {
 fn version_and_help() {
     let out = run(wasio().arg("--version"), LIMIT);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).trim(), format!("wasio {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("wasio {}", env!("CARGO_PKG_VERSION"))
+    );
     let out = run(wasio().args(["run", "--help"]), LIMIT);
     assert!(out.status.success());
     let help = stdout(&out);
     for flag in [
-        "--dir", "--dir-ro", "--env", "--inherit-env", "--tcplisten", "--max-memory",
-        "--max-fds", "--timeout", "--no-cache", "--cache-dir",
+        "--dir",
+        "--dir-ro",
+        "--env",
+        "--inherit-env",
+        "--tcplisten",
+        "--max-memory",
+        "--max-fds",
+        "--timeout",
+        "--no-cache",
+        "--cache-dir",
     ] {
         assert!(help.contains(flag), "run --help does not document {flag}");
     }
@@ -33,35 +44,69 @@ fn version_and_help() {
 fn clear_errors_at_the_edge() {
     let out = run(wasio().args(["run", "/nonexistent/guest.wasm"]), LIMIT);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot read /nonexistent/guest.wasm"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read /nonexistent/guest.wasm"),
+        "{}",
+        stderr(&out)
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let junk = tmp.path().join("junk.wasm");
     std::fs::write(&junk, "#!/bin/sh\necho not wasm\n").unwrap();
     let out = run(wasio().arg("run").arg(&junk), LIMIT);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is not a WebAssembly module"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a WebAssembly module"),
+        "{}",
+        stderr(&out)
+    );
 
     let broken = tmp.path().join("broken.wasm");
     std::fs::write(&broken, b"\0asm\x01\0\0\0\x99garbage").unwrap();
     let out = run(wasio().arg("run").arg(&broken), LIMIT);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is not a valid WebAssembly module"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a valid WebAssembly module"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = run(wasio().args(["run", "--max-memory", "lots"]).arg(wasm("limits")), LIMIT);
+    let out = run(
+        wasio()
+            .args(["run", "--max-memory", "lots"])
+            .arg(wasm("limits")),
+        LIMIT,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is not a size"), "{}", stderr(&out));
 
-    let out = run(wasio().args(["run", "--timeout", "-3"]).arg(wasm("limits")), LIMIT);
+    let out = run(
+        wasio().args(["run", "--timeout", "-3"]).arg(wasm("limits")),
+        LIMIT,
+    );
     assert_eq!(out.status.code(), Some(2));
 
-    let out = run(wasio().args(["run", "--dir", "/nonexistent-dir::/x"]).arg(wasm("limits")), LIMIT);
+    let out = run(
+        wasio()
+            .args(["run", "--dir", "/nonexistent-dir::/x"])
+            .arg(wasm("limits")),
+        LIMIT,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("not a directory"), "{}", stderr(&out));
 
-    let out = run(wasio().args(["run", "--tcplisten", "not-an-address"]).arg(wasm("limits")), LIMIT);
+    let out = run(
+        wasio()
+            .args(["run", "--tcplisten", "not-an-address"])
+            .arg(wasm("limits")),
+        LIMIT,
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--tcplisten not-an-address"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--tcplisten not-an-address"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -75,18 +120,28 @@ fn exit_status_and_traps() {
     let err = stderr(&out);
     assert!(err.contains("deliberate trap"), "{err}");
     assert!(err.contains("wasm backtrace"), "{err}");
-    assert!(err.contains("limits::main"), "backtrace names functions: {err}");
+    assert!(
+        err.contains("limits::main"),
+        "backtrace names functions: {err}"
+    );
 }
 
 #[test]
 fn timeout_stops_a_spinning_guest() {
     let started = Instant::now();
     let out = run(
-        wasio_run().args(["--timeout", "500ms"]).arg(wasm("limits")).args(["spin", "30"]),
+        wasio_run()
+            .args(["--timeout", "500ms"])
+            .arg(wasm("limits"))
+            .args(["spin", "30"]),
         LIMIT,
     );
     assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
-    assert!(stderr(&out).contains("ran past its time limit"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ran past its time limit"),
+        "{}",
+        stderr(&out)
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
@@ -94,7 +149,10 @@ fn timeout_stops_a_spinning_guest() {
 fn timeout_stops_a_guest_blocked_in_the_host() {
     // Sleeping is a poll_oneoff inside the host, where epochs cannot reach.
     let out = run(
-        wasio_run().args(["--timeout", "300ms"]).arg(wasm("limits")).args(["sleep", "30"]),
+        wasio_run()
+            .args(["--timeout", "300ms"])
+            .arg(wasm("limits"))
+            .args(["sleep", "30"]),
         LIMIT,
     );
     assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
@@ -109,7 +167,10 @@ fn timeout_stops_a_guest_blocked_in_the_host() {
     assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
     // Within the limit, the guest finishes normally.
     let out = run(
-        wasio_run().args(["--timeout", "30"]).arg(wasm("limits")).args(["sleep", "1"]),
+        wasio_run()
+            .args(["--timeout", "30"])
+            .arg(wasm("limits"))
+            .args(["sleep", "1"]),
         LIMIT,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -119,13 +180,23 @@ fn timeout_stops_a_guest_blocked_in_the_host() {
 #[test]
 fn max_memory_is_enforced_with_a_message() {
     let out = run(
-        wasio_run().args(["--max-memory", "16M"]).arg(wasm("limits")).args(["alloc", "64"]),
+        wasio_run()
+            .args(["--max-memory", "16M"])
+            .arg(wasm("limits"))
+            .args(["alloc", "64"]),
         LIMIT,
     );
     assert_eq!(out.status.code(), Some(134));
-    assert!(stderr(&out).contains("beyond --max-memory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("beyond --max-memory"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(
-        wasio_run().args(["--max-memory", "256M"]).arg(wasm("limits")).args(["alloc", "64"]),
+        wasio_run()
+            .args(["--max-memory", "256M"])
+            .arg(wasm("limits"))
+            .args(["alloc", "64"]),
         LIMIT,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -150,16 +221,37 @@ fn second_run_uses_the_compilation_cache() {
         assert!(out.status.success(), "{}", stderr(&out));
         runs.push(stderr(&out));
     }
-    assert!(!runs[0].contains("loaded from the compilation cache"), "{}", runs[0]);
-    assert!(runs[1].contains("loaded from the compilation cache"), "{}", runs[1]);
+    assert!(
+        !runs[0].contains("loaded from the compilation cache"),
+        "{}",
+        runs[0]
+    );
+    assert!(
+        runs[1].contains("loaded from the compilation cache"),
+        "{}",
+        runs[1]
+    );
 }
 
 #[test]
 fn precompiled_modules_run() {
     let tmp = tempfile::tempdir().unwrap();
     let cwasm = tmp.path().join("limits.cwasm");
-    let out = run(wasio().arg("compile").arg(wasm("limits")).arg("-o").arg(&cwasm), LIMIT);
+    let out = run(
+        wasio()
+            .arg("compile")
+            .arg(wasm("limits"))
+            .arg("-o")
+            .arg(&cwasm),
+        LIMIT,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(wasio().args(["run", "--no-cache"]).arg(&cwasm).args(["exit", "7"]), LIMIT);
+    let out = run(
+        wasio()
+            .args(["run", "--no-cache"])
+            .arg(&cwasm)
+            .args(["exit", "7"]),
+        LIMIT,
+    );
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
 }

@@ -64,7 +64,10 @@ fn host_environment_is_not_leaked() {
 
 #[test]
 fn clocks_and_random_behave() {
-    let native_out = run(&mut std::process::Command::new(native("clocks-random")), LIMIT);
+    let native_out = run(
+        &mut std::process::Command::new(native("clocks-random")),
+        LIMIT,
+    );
     let wasm_out = run(wasio_run().arg(wasm("clocks-random")), LIMIT);
     assert!(wasm_out.status.success(), "{}", stderr(&wasm_out));
     assert_eq!(stdout(&native_out), stdout(&wasm_out));
@@ -81,7 +84,11 @@ fn stdin_to_stdout() {
         input.as_bytes(),
         LIMIT,
     );
-    let wasm_out = run_with_input(wasio_run().arg(wasm("stdin-upper")), input.as_bytes(), LIMIT);
+    let wasm_out = run_with_input(
+        wasio_run().arg(wasm("stdin-upper")),
+        input.as_bytes(),
+        LIMIT,
+    );
     assert!(wasm_out.status.success(), "{}", stderr(&wasm_out));
     assert_eq!(stdout(&native_out), stdout(&wasm_out));
     assert_eq!(stderr(&native_out), stderr(&wasm_out));
@@ -93,9 +100,16 @@ fn stdin_to_stdout() {
 fn large_stdin_is_read_completely() {
     let line = "abcdefghijklmnopqrstuvwxyz0123456789\n";
     let input = line.repeat(20_000);
-    let out = run_with_input(wasio_run().arg(wasm("stdin-upper")), input.as_bytes(), LIMIT);
+    let out = run_with_input(
+        wasio_run().arg(wasm("stdin-upper")),
+        input.as_bytes(),
+        LIMIT,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stderr(&out).trim(), format!("20000 lines, {} bytes", 20_000 * (line.len() - 1)));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!("20000 lines, {} bytes", 20_000 * (line.len() - 1))
+    );
     assert_eq!(stdout(&out).lines().count(), 20_000);
 }
 
@@ -122,6 +136,11 @@ fn file_system_tour_matches_native() {
     assert!(stdout(&wasm_out).contains("remove_dir(nested): ENOTEMPTY"));
     let tree = snapshot(wasm_dir.path());
     assert_eq!(snapshot(native_dir.path()), tree);
-    assert!(tree.contains(&"tour/link -> notes.txt".to_string()), "{tree:?}");
-    assert!(tree.iter().any(|l| l.starts_with("tour/nested/moved.bin (200000 bytes")));
+    assert!(
+        tree.contains(&"tour/link -> notes.txt".to_string()),
+        "{tree:?}"
+    );
+    assert!(tree
+        .iter()
+        .any(|l| l.starts_with("tour/nested/moved.bin (200000 bytes")));
 }

@@ -98,13 +98,19 @@ fn hostile_arguments_get_errnos() {
     ];
     for (name, errno) in expect {
         let line = format!("{name}: {errno}");
-        assert!(text.lines().any(|l| l == line), "missing `{line}` in:\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in:\n{text}"
+        );
     }
     // A write whose result pointer was bad must not have happened: the
     // only "hi" on stdout is from the call with a huge iovec count, which
     // failed too.
     assert!(!text.contains("hi\n"), "{text}");
-    assert!(text.contains("poll_oneoff mixed: 1 event(s), first userdata 9 errno 8"), "{text}");
+    assert!(
+        text.contains("poll_oneoff mixed: 1 event(s), first userdata 9 errno 8"),
+        "{text}"
+    );
     assert!(text.ends_with("host survived\n"), "{text}");
 }
 
@@ -122,7 +128,11 @@ fn read_only_preopen_cannot_be_changed() {
         LIMIT,
     );
     assert!(!out.status.success(), "fs-tour wrote to a read-only dir");
-    assert!(stderr(&out).contains("Capabilities insufficient") || stderr(&out).contains("76"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Capabilities insufficient") || stderr(&out).contains("76"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(before, snapshot(tmp.path()));
     // Reading still works.
     let out = run(

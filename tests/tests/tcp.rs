@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 use wasio_tests::*;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn connect(port: u16) -> TcpStream {
@@ -93,7 +97,10 @@ fn echo_over_preopened_listener() {
     let native_log = finish(child, out);
 
     assert_eq!(wasm_log, native_log);
-    assert!(wasm_log.contains("connection 3: echoed 100000 bytes"), "{wasm_log}");
+    assert!(
+        wasm_log.contains("connection 3: echoed 100000 bytes"),
+        "{wasm_log}"
+    );
 }
 
 #[test]

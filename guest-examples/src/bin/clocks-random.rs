@@ -5,13 +5,24 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn main() {
     let t0 = Instant::now();
-    let wall = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970");
+    let wall = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970");
     // 2020-01-01 .. 2200-01-01: a sane realtime clock.
-    println!("realtime plausible: {}", (1_577_836_800..7_258_118_400).contains(&wall.as_secs()));
+    println!(
+        "realtime plausible: {}",
+        (1_577_836_800..7_258_118_400).contains(&wall.as_secs())
+    );
     std::thread::sleep(Duration::from_millis(30));
     let slept = t0.elapsed();
-    println!("sleep(30ms) took at least 30ms: {}", slept >= Duration::from_millis(30));
-    println!("sleep(30ms) took under 2s: {}", slept < Duration::from_secs(2));
+    println!(
+        "sleep(30ms) took at least 30ms: {}",
+        slept >= Duration::from_millis(30)
+    );
+    println!(
+        "sleep(30ms) took under 2s: {}",
+        slept < Duration::from_secs(2)
+    );
     let a = Instant::now();
     let b = Instant::now();
     println!("monotonic never goes back: {}", b >= a);

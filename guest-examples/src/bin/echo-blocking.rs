@@ -9,8 +9,12 @@
 use std::io::{Read, Write};
 
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7000".into());
-    let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("connection count"));
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:7000".into());
+    let limit: Option<usize> = std::env::args()
+        .nth(2)
+        .map(|n| n.parse().expect("connection count"));
     let listener = wasio_examples::preopened_listener(&addr)?;
     // std on wasm32-wasip1 cannot ask a socket for its address; the host
     // logs it (`RUST_LOG=wasio_host=info`).

@@ -40,9 +40,16 @@ fn main() -> std::io::Result<()> {
     fs::write(root.join("tour/big.bin"), &big)?;
     let back = fs::read(root.join("tour/big.bin"))?;
     let sum: u64 = back.iter().map(|&b| b as u64).sum();
-    println!("big.bin: {} bytes, sum {sum}, same: {}", back.len(), back == big);
+    println!(
+        "big.bin: {} bytes, sum {sum}, same: {}",
+        back.len(),
+        back == big
+    );
 
-    fs::rename(root.join("tour/big.bin"), root.join("tour/nested/moved.bin"))?;
+    fs::rename(
+        root.join("tour/big.bin"),
+        root.join("tour/nested/moved.bin"),
+    )?;
     println!("renamed big.bin -> nested/moved.bin");
 
     fs::copy(&notes, root.join("tour/nested/deeper/copy.txt"))?;
@@ -51,17 +58,31 @@ fn main() -> std::io::Result<()> {
     // `soft_link` is the one symlink call std offers on both platforms.
     #[allow(deprecated)]
     fs::soft_link("notes.txt", root.join("tour/link"))?;
-    println!("link -> {}", fs::read_link(root.join("tour/link"))?.display());
-    println!("through link: {:?}", fs::read_to_string(root.join("tour/link"))?);
+    println!(
+        "link -> {}",
+        fs::read_link(root.join("tour/link"))?.display()
+    );
+    println!(
+        "through link: {:?}",
+        fs::read_to_string(root.join("tour/link"))?
+    );
     let lmeta = fs::symlink_metadata(root.join("tour/link"))?;
     println!("link is symlink: {}", lmeta.file_type().is_symlink());
 
     fs::hard_link(&notes, root.join("tour/hard.txt"))?;
     fs::write(&notes, "hello")?;
-    println!("hard.txt sees the write: {:?}", fs::read_to_string(root.join("tour/hard.txt"))?);
+    println!(
+        "hard.txt sees the write: {:?}",
+        fs::read_to_string(root.join("tour/hard.txt"))?
+    );
 
     let meta = fs::metadata(root.join("tour/nested/moved.bin"))?;
-    println!("moved.bin: file {}, dir {}, len {}", meta.is_file(), meta.is_dir(), meta.len());
+    println!(
+        "moved.bin: file {}, dir {}, len {}",
+        meta.is_file(),
+        meta.is_dir(),
+        meta.len()
+    );
     println!("modified time set: {}", meta.modified().is_ok());
 
     let mut names: Vec<String> = fs::read_dir(root.join("tour"))?

@@ -23,39 +23,93 @@ fn main() {
     let good_iov_ptr = good_iov.as_ptr() as i32;
 
     unsafe {
-        report("fd_write iovs out of bounds", p1::fd_write(1, WILD, 1, ok_ptr));
-        report("fd_write buffer out of bounds", p1::fd_write(1, bad_iov_ptr, 1, ok_ptr));
-        report("fd_write huge iovec count", p1::fd_write(1, good_iov_ptr, i32::MAX, ok_ptr));
-        report("fd_write result out of bounds", p1::fd_write(1, good_iov_ptr, 1, WILD));
-        report("fd_write unknown fd", p1::fd_write(9999, good_iov_ptr, 1, ok_ptr));
+        report(
+            "fd_write iovs out of bounds",
+            p1::fd_write(1, WILD, 1, ok_ptr),
+        );
+        report(
+            "fd_write buffer out of bounds",
+            p1::fd_write(1, bad_iov_ptr, 1, ok_ptr),
+        );
+        report(
+            "fd_write huge iovec count",
+            p1::fd_write(1, good_iov_ptr, i32::MAX, ok_ptr),
+        );
+        report(
+            "fd_write result out of bounds",
+            p1::fd_write(1, good_iov_ptr, 1, WILD),
+        );
+        report(
+            "fd_write unknown fd",
+            p1::fd_write(9999, good_iov_ptr, 1, ok_ptr),
+        );
         report("fd_read fd -1", p1::fd_read(-1, good_iov_ptr, 1, ok_ptr));
         report("fd_close unknown fd", p1::fd_close(4242));
         report("fd_seek bad whence", p1::fd_seek(1, 0, 99, ok_ptr));
         report("fd_fdstat_get out of bounds", p1::fd_fdstat_get(1, WILD));
-        report("fd_fdstat_set_flags unknown bits", p1::fd_fdstat_set_flags(1, 0x4000));
+        report(
+            "fd_fdstat_set_flags unknown bits",
+            p1::fd_fdstat_set_flags(1, 0x4000),
+        );
         report("fd_advise bad advice", p1::fd_advise(3, 0, 0, 77));
-        report("fd_prestat_dir_name out of bounds", p1::fd_prestat_dir_name(3, WILD, 64));
+        report(
+            "fd_prestat_dir_name out of bounds",
+            p1::fd_prestat_dir_name(3, WILD, 64),
+        );
         report("fd_renumber to unknown fd", p1::fd_renumber(1, 777));
-        report("path_open path out of bounds", p1::path_open(3, 0, WILD, 100, 0, 0, 0, 0, ok_ptr));
-        report("path_open huge path length", p1::path_open(3, 0, ok_ptr, i32::MAX, 0, 0, 0, 0, ok_ptr));
+        report(
+            "path_open path out of bounds",
+            p1::path_open(3, 0, WILD, 100, 0, 0, 0, 0, ok_ptr),
+        );
+        report(
+            "path_open huge path length",
+            p1::path_open(3, 0, ok_ptr, i32::MAX, 0, 0, 0, 0, ok_ptr),
+        );
         let not_utf8 = [0xffu8, 0xfe, 0x00];
         report(
             "path_open non-UTF-8 path",
             p1::path_open(3, 0, not_utf8.as_ptr() as i32, 2, 0, 0, 0, 0, ok_ptr),
         );
-        report("path_open bad oflags", p1::path_open(3, 0, text.as_ptr() as i32, 2, 0x100, 0, 0, 0, ok_ptr));
-        report("path_open on stdout", p1::path_open(1, 0, text.as_ptr() as i32, 2, 0, 0, 0, 0, ok_ptr));
-        report("clock_time_get bad clock", p1::clock_time_get(99, 0, ok_ptr));
-        report("clock_time_get out of bounds", p1::clock_time_get(0, 0, WILD));
+        report(
+            "path_open bad oflags",
+            p1::path_open(3, 0, text.as_ptr() as i32, 2, 0x100, 0, 0, 0, ok_ptr),
+        );
+        report(
+            "path_open on stdout",
+            p1::path_open(1, 0, text.as_ptr() as i32, 2, 0, 0, 0, 0, ok_ptr),
+        );
+        report(
+            "clock_time_get bad clock",
+            p1::clock_time_get(99, 0, ok_ptr),
+        );
+        report(
+            "clock_time_get out of bounds",
+            p1::clock_time_get(0, 0, WILD),
+        );
         report("args_get out of bounds", p1::args_get(WILD, WILD));
-        report("environ_sizes_get out of bounds", p1::environ_sizes_get(WILD, ok_ptr));
+        report(
+            "environ_sizes_get out of bounds",
+            p1::environ_sizes_get(WILD, ok_ptr),
+        );
         report("random_get out of bounds", p1::random_get(WILD, 4096));
-        report("poll_oneoff no subscriptions", p1::poll_oneoff(ok_ptr, ok_ptr, 0, ok_ptr));
-        report("poll_oneoff subscriptions out of bounds", p1::poll_oneoff(WILD, ok_ptr, 1, ok_ptr));
-        report("poll_oneoff huge count", p1::poll_oneoff(ok_ptr, ok_ptr, i32::MAX, ok_ptr));
+        report(
+            "poll_oneoff no subscriptions",
+            p1::poll_oneoff(ok_ptr, ok_ptr, 0, ok_ptr),
+        );
+        report(
+            "poll_oneoff subscriptions out of bounds",
+            p1::poll_oneoff(WILD, ok_ptr, 1, ok_ptr),
+        );
+        report(
+            "poll_oneoff huge count",
+            p1::poll_oneoff(ok_ptr, ok_ptr, i32::MAX, ok_ptr),
+        );
         report("sock_shutdown on stdout", p1::sock_shutdown(1, 3));
         report("sock_accept on a directory", p1::sock_accept(3, 0, ok_ptr));
-        report("sock_recv unknown fd", p1::sock_recv(555, good_iov_ptr, 1, 0, ok_ptr, ok_ptr));
+        report(
+            "sock_recv unknown fd",
+            p1::sock_recv(555, good_iov_ptr, 1, 0, ok_ptr, ok_ptr),
+        );
 
         // A poll with one good clock and one bad fd: the bad subscription
         // gets its own error event; the call itself succeeds.

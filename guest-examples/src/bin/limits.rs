@@ -23,7 +23,10 @@ fn main() {
         }
         "alloc" => {
             let v = vec![1u8; (n as usize) << 20];
-            println!("allocated {} MiB", v.iter().map(|&b| b as usize).sum::<usize>() >> 20);
+            println!(
+                "allocated {} MiB",
+                v.iter().map(|&b| b as usize).sum::<usize>() >> 20
+            );
         }
         "exit" => std::process::exit(n as i32),
         "trap" => panic!("deliberate trap"),

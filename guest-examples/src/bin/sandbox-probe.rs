@@ -19,7 +19,10 @@ fn attempt(what: &str, r: std::io::Result<String>) {
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: sandbox-probe DIR");
     let dir = Path::new(&dir);
-    attempt("read ../secret.txt", fs::read_to_string(dir.join("../secret.txt")));
+    attempt(
+        "read ../secret.txt",
+        fs::read_to_string(dir.join("../secret.txt")),
+    );
     attempt(
         "read sub/../../secret.txt",
         fs::read_to_string(dir.join("sub/../../secret.txt")),
@@ -43,8 +46,17 @@ fn main() {
         "read through a symlink the guest made",
         made.and_then(|()| fs::read_to_string(dir.join("made-link/secret.txt"))),
     );
-    attempt("list ..", fs::read_dir(dir.join("..")).map(|r| format!("{}", r.count())));
-    attempt("read inside.txt", fs::read_to_string(dir.join("inside.txt")));
-    attempt("read sub/../inside.txt", fs::read_to_string(dir.join("sub/../inside.txt")));
+    attempt(
+        "list ..",
+        fs::read_dir(dir.join("..")).map(|r| format!("{}", r.count())),
+    );
+    attempt(
+        "read inside.txt",
+        fs::read_to_string(dir.join("inside.txt")),
+    );
+    attempt(
+        "read sub/../inside.txt",
+        fs::read_to_string(dir.join("sub/../inside.txt")),
+    );
     println!("still running");
 }

@@ -122,10 +122,15 @@ impl WasiCtxBuilder {
                 .map_err(|e| anyhow::anyhow!("too many preopens ({})", e.name()))?;
         }
         for l in self.listeners.drain(..) {
-            l.set_nonblocking(true).context("making the listener non-blocking")?;
+            l.set_nonblocking(true)
+                .context("making the listener non-blocking")?;
             let l = mio::net::TcpListener::from_std(l);
             table
-                .push(Descriptor::new(Object::TcpListener(l), rights::LISTENER, rights::SOCKET))
+                .push(Descriptor::new(
+                    Object::TcpListener(l),
+                    rights::LISTENER,
+                    rights::SOCKET,
+                ))
                 .map_err(|e| anyhow::anyhow!("too many preopens ({})", e.name()))?;
         }
         Ok(WasiCtx {

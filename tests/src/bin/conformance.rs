@@ -43,7 +43,9 @@ fn real_main() -> Result<bool> {
     }
     let dir = dir
         .or_else(|| std::env::var_os("WASI_TESTSUITE").map(PathBuf::from))
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wasi-testsuite"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wasi-testsuite")
+        });
     if !dir.is_dir() {
         bail!(
             "no conformance suite at {} (set WASI_TESTSUITE=/path/to/wasi-testsuite)",
@@ -52,7 +54,10 @@ fn real_main() -> Result<bool> {
     }
     let wasio = wasio_tests::wasio_bin();
     if !wasio.is_file() {
-        bail!("host binary {} not found: build it first (cargo build -p wasio-host)", wasio.display());
+        bail!(
+            "host binary {} not found: build it first (cargo build -p wasio-host)",
+            wasio.display()
+        );
     }
     let mut suites = Vec::new();
     for lang in std::fs::read_dir(dir.join("tests")).context("reading the suite's tests/ folder")? {
@@ -63,9 +68,16 @@ fn real_main() -> Result<bool> {
     }
     suites.sort();
     if suites.is_empty() {
-        bail!("no suites (tests/*/testsuite/wasm32-wasip1/manifest.json) under {}", dir.display());
+        bail!(
+            "no suites (tests/*/testsuite/wasm32-wasip1/manifest.json) under {}",
+            dir.display()
+        );
     }
-    let mode = if strict { " (ERRNO_MODE_UNIX=1 for the Rust suite)" } else { "" };
+    let mode = if strict {
+        " (ERRNO_MODE_UNIX=1 for the Rust suite)"
+    } else {
+        ""
+    };
     println!("WASI preview1 conformance{mode}: {}", dir.display());
     let (mut passed, mut failed) = (0, 0);
     for suite in &suites {

@@ -18,7 +18,9 @@ pub const CLOCKS: [ClockId; 4] = [
 /// Current value of `clock` in nanoseconds.
 pub fn now_ns(clock: ClockId) -> u64 {
     let t = rustix::time::clock_gettime(clock);
-    (t.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(t.tv_nsec as u64)
+    (t.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec as u64)
 }
 
 fn clock(id: u32) -> Result<ClockId> {
@@ -73,7 +75,13 @@ impl WasiCtx {
     }
 
     /// `clock_time_get`.
-    pub fn clock_time_get(&mut self, mem: &mut GuestMem, id: u32, _precision: u64, out: u32) -> Result<()> {
+    pub fn clock_time_get(
+        &mut self,
+        mem: &mut GuestMem,
+        id: u32,
+        _precision: u64,
+        out: u32,
+    ) -> Result<()> {
         mem.put_u64(out, now_ns(clock(id)?))?;
         Ok(())
     }

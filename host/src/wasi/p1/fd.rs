@@ -17,7 +17,14 @@ use crate::wasi::table::Object;
 
 impl WasiCtx {
     /// `fd_advise`: hint the host's page cache.
-    pub fn fd_advise(&mut self, _: &mut GuestMem, fd: u32, off: u64, len: u64, adv: u32) -> Result<()> {
+    pub fn fd_advise(
+        &mut self,
+        _: &mut GuestMem,
+        fd: u32,
+        off: u64,
+        len: u64,
+        adv: u32,
+    ) -> Result<()> {
         let d = self.table.get(fd)?;
         let advice = match adv {
             0 => Advice::Normal,
@@ -101,7 +108,8 @@ impl WasiCtx {
     /// flags can only be chosen at open time.
     pub fn fd_fdstat_set_flags(&mut self, _: &mut GuestMem, fd: u32, flags: u32) -> Result<()> {
         let flags = u16::try_from(flags).map_err(|_| ERRNO_INVAL)?;
-        let known = FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
+        let known =
+            FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
         if flags & !known != 0 {
             return Err(ERRNO_INVAL.into());
         }
@@ -123,7 +131,13 @@ impl WasiCtx {
     }
 
     /// `fd_fdstat_set_rights`: rights can only shrink.
-    pub fn fd_fdstat_set_rights(&mut self, _: &mut GuestMem, fd: u32, base: u64, inheriting: u64) -> Result<()> {
+    pub fn fd_fdstat_set_rights(
+        &mut self,
+        _: &mut GuestMem,
+        fd: u32,
+        base: u64,
+        inheriting: u64,
+    ) -> Result<()> {
         let d = self.table.get_mut(fd)?;
         if base & !d.base != 0 || inheriting & !d.inheriting != 0 {
             return Err(ERRNO_NOTCAPABLE.into());
@@ -163,7 +177,14 @@ impl WasiCtx {
     }
 
     /// `fd_filestat_set_times`.
-    pub fn fd_filestat_set_times(&mut self, _: &mut GuestMem, fd: u32, atim: u64, mtim: u64, fst: u32) -> Result<()> {
+    pub fn fd_filestat_set_times(
+        &mut self,
+        _: &mut GuestMem,
+        fd: u32,
+        atim: u64,
+        mtim: u64,
+        fst: u32,
+    ) -> Result<()> {
         let (atime, mtime) = timestamps(atim, mtim, fst)?;
         let d = self.table.get(fd)?;
         d.check(RIGHTS_FD_FILESTAT_SET_TIMES)?;
@@ -178,7 +199,15 @@ impl WasiCtx {
     }
 
     /// `fd_pread`: read at an offset without moving the file position.
-    pub fn fd_pread(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, off: u64, out: u32) -> Result<()> {
+    pub fn fd_pread(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        off: u64,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         let Object::File(f) = &d.object else {
@@ -203,7 +232,15 @@ impl WasiCtx {
     }
 
     /// `fd_pwrite`: write at an offset without moving the file position.
-    pub fn fd_pwrite(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, off: u64, out: u32) -> Result<()> {
+    pub fn fd_pwrite(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        off: u64,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         let Object::File(f) = &d.object else {
@@ -237,7 +274,14 @@ impl WasiCtx {
     }
 
     /// `fd_read`.
-    pub fn fd_read(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> Result<()> {
+    pub fn fd_read(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         match d.object {
@@ -250,7 +294,9 @@ impl WasiCtx {
         let nread = match GuestMem::first_nonempty(&iovs) {
             Some((p, l)) => {
                 let buf = mem.slice_mut(p, l)?;
-                self.blocking(fd, Direction::Read, |o| Ok(rustix::io::read(o.fd(), &mut *buf)?))?
+                self.blocking(fd, Direction::Read, |o| {
+                    Ok(rustix::io::read(o.fd(), &mut *buf)?)
+                })?
             }
             None => 0,
         };
@@ -259,7 +305,14 @@ impl WasiCtx {
     }
 
     /// `fd_write`.
-    pub fn fd_write(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, out: u32) -> Result<()> {
+    pub fn fd_write(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         match d.object {
@@ -297,7 +350,13 @@ impl WasiCtx {
     }
 
     /// `fd_prestat_dir_name`: the guest name of a preopened directory.
-    pub fn fd_prestat_dir_name(&mut self, mem: &mut GuestMem, fd: u32, path: u32, len: u32) -> Result<()> {
+    pub fn fd_prestat_dir_name(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        path: u32,
+        len: u32,
+    ) -> Result<()> {
         let d = self.table.get(fd)?;
         let name = d.preopen.as_ref().ok_or(ERRNO_BADF)?;
         if (len as usize) < name.len() {
@@ -308,7 +367,15 @@ impl WasiCtx {
     }
 
     /// `fd_readdir`: entries from `cookie` on, as many as fit.
-    pub fn fd_readdir(&mut self, mem: &mut GuestMem, fd: u32, buf: u32, len: u32, cookie: u64, out: u32) -> Result<()> {
+    pub fn fd_readdir(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        buf: u32,
+        len: u32,
+        cookie: u64,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get_mut(fd)?;
         let Object::Dir(dir) = &d.object else {
@@ -357,7 +424,14 @@ impl WasiCtx {
     }
 
     /// `fd_seek`.
-    pub fn fd_seek(&mut self, mem: &mut GuestMem, fd: u32, off: i64, whence: u32, out: u32) -> Result<()> {
+    pub fn fd_seek(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        off: i64,
+        whence: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 8)?;
         let d = self.table.get(fd)?;
         let pos = match whence {
@@ -406,10 +480,21 @@ fn not_seekable(o: &Object) -> Errno {
 
 /// `send` with `MSG_NOSIGNAL`: a peer that went away must not kill the
 /// host with SIGPIPE.
-pub(crate) fn send_vectored(s: &mio::net::TcpStream, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-    let first = bufs.iter().find(|b| !b.is_empty()).map(|b| &b[..]).unwrap_or(&[]);
+pub(crate) fn send_vectored(
+    s: &mio::net::TcpStream,
+    bufs: &[io::IoSlice<'_>],
+) -> io::Result<usize> {
+    let first = bufs
+        .iter()
+        .find(|b| !b.is_empty())
+        .map(|b| &b[..])
+        .unwrap_or(&[]);
     if bufs.iter().filter(|b| !b.is_empty()).count() <= 1 {
-        return Ok(rustix::net::send(s.as_fd(), first, rustix::net::SendFlags::NOSIGNAL)?);
+        return Ok(rustix::net::send(
+            s.as_fd(),
+            first,
+            rustix::net::SendFlags::NOSIGNAL,
+        )?);
     }
     let msg = rustix::net::sendmsg(
         s.as_fd(),
@@ -419,4 +504,3 @@ pub(crate) fn send_vectored(s: &mio::net::TcpStream, bufs: &[io::IoSlice<'_>]) -
     )?;
     Ok(msg)
 }
-

@@ -94,7 +94,10 @@ pub(crate) fn stdio_wait(
     }
     loop {
         let timeout = if nonblocking {
-            Some(rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 })
+            Some(rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            })
         } else {
             let left = deadline
                 .map(|at| at.saturating_duration_since(Instant::now()))

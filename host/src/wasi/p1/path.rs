@@ -3,7 +3,10 @@
 //! Every lookup goes through cap-std, which refuses absolute paths, `..`
 //! past the directory and symlinks that lead outside it.
 
-use cap_fs_ext::{DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _, OpenOptionsMaybeDirExt as _, OpenOptionsSyncExt as _};
+use cap_fs_ext::{
+    DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _, OpenOptionsMaybeDirExt as _,
+    OpenOptionsSyncExt as _,
+};
 use cap_std::fs::{Dir, OpenOptions};
 use wasi::*;
 
@@ -29,7 +32,13 @@ impl WasiCtx {
     }
 
     /// `path_create_directory`.
-    pub fn path_create_directory(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32) -> Result<()> {
+    pub fn path_create_directory(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        p: u32,
+        len: u32,
+    ) -> Result<()> {
         let path = mem.str(p, len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_CREATE_DIRECTORY)?;
         dir.create_dir(path)?;
@@ -37,7 +46,15 @@ impl WasiCtx {
     }
 
     /// `path_filestat_get`.
-    pub fn path_filestat_get(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, p: u32, len: u32, out: u32) -> Result<()> {
+    pub fn path_filestat_get(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        flags: u32,
+        p: u32,
+        len: u32,
+        out: u32,
+    ) -> Result<()> {
         let follow = lookup_follow(flags)?;
         let path = mem.str(p, len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_FILESTAT_GET)?;
@@ -51,8 +68,17 @@ impl WasiCtx {
     }
 
     /// `path_filestat_set_times`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn path_filestat_set_times(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, p: u32, len: u32, atim: u64, mtim: u64, fst: u32) -> Result<()> {
+    pub fn path_filestat_set_times(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        flags: u32,
+        p: u32,
+        len: u32,
+        atim: u64,
+        mtim: u64,
+        fst: u32,
+    ) -> Result<()> {
         let follow = lookup_follow(flags)?;
         let (a, m) = system_times(atim, mtim, fst)?;
         let path = mem.str(p, len)?;
@@ -66,8 +92,17 @@ impl WasiCtx {
     }
 
     /// `path_link`: a hard link.
-    #[allow(clippy::too_many_arguments)]
-    pub fn path_link(&mut self, mem: &mut GuestMem, old_fd: u32, flags: u32, old_p: u32, old_len: u32, new_fd: u32, new_p: u32, new_len: u32) -> Result<()> {
+    pub fn path_link(
+        &mut self,
+        mem: &mut GuestMem,
+        old_fd: u32,
+        flags: u32,
+        old_p: u32,
+        old_len: u32,
+        new_fd: u32,
+        new_p: u32,
+        new_len: u32,
+    ) -> Result<()> {
         if lookup_follow(flags)? {
             // Following a symlink for the source is not supported portably.
             return Err(ERRNO_INVAL.into());
@@ -81,14 +116,26 @@ impl WasiCtx {
     }
 
     /// `path_open`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn path_open(&mut self, mem: &mut GuestMem, fd: u32, dirflags: u32, p: u32, len: u32, oflags: u32, base: u64, inheriting: u64, fdflags: u32, out: u32) -> Result<()> {
+    pub fn path_open(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        dirflags: u32,
+        p: u32,
+        len: u32,
+        oflags: u32,
+        base: u64,
+        inheriting: u64,
+        fdflags: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let follow = lookup_follow(dirflags)?;
         let oflags = u16::try_from(oflags).map_err(|_| ERRNO_INVAL)?;
         let fdflags = u16::try_from(fdflags).map_err(|_| ERRNO_INVAL)?;
         let known_o = OFLAGS_CREAT | OFLAGS_DIRECTORY | OFLAGS_EXCL | OFLAGS_TRUNC;
-        let known_f = FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
+        let known_f =
+            FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
         if oflags & !known_o != 0 || fdflags & !known_f != 0 {
             return Err(ERRNO_INVAL.into());
         }
@@ -110,7 +157,11 @@ impl WasiCtx {
         if readonly && (want_write || creat || trunc) {
             return Err(ERRNO_NOTCAPABLE.into());
         }
-        let follow_mode = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
+        let follow_mode = if follow {
+            FollowSymlinks::Yes
+        } else {
+            FollowSymlinks::No
+        };
 
         let opened = if oflags & OFLAGS_DIRECTORY != 0 {
             if creat || trunc {
@@ -119,7 +170,11 @@ impl WasiCtx {
             if want_write {
                 return Err(ERRNO_ISDIR.into());
             }
-            let sub = if follow { dir.open_dir(path)? } else { dir.open_dir_nofollow(path)? };
+            let sub = if follow {
+                dir.open_dir(path)?
+            } else {
+                dir.open_dir_nofollow(path)?
+            };
             Object::Dir(sub)
         } else {
             let mut opts = OpenOptions::new();
@@ -179,11 +234,23 @@ impl WasiCtx {
     }
 
     /// `path_readlink`: the link's contents, truncated to the buffer.
-    pub fn path_readlink(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32, buf: u32, buf_len: u32, out: u32) -> Result<()> {
+    pub fn path_readlink(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        p: u32,
+        len: u32,
+        buf: u32,
+        buf_len: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let path = mem.str(p, len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_READLINK)?;
-        let target = dir.read_link_contents(path)?.into_os_string().into_encoded_bytes();
+        let target = dir
+            .read_link_contents(path)?
+            .into_os_string()
+            .into_encoded_bytes();
         let n = target.len().min(buf_len as usize);
         mem.write(buf, &target[..n])?;
         mem.put_u32(out, n as u32)?;
@@ -191,7 +258,13 @@ impl WasiCtx {
     }
 
     /// `path_remove_directory`.
-    pub fn path_remove_directory(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32) -> Result<()> {
+    pub fn path_remove_directory(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        p: u32,
+        len: u32,
+    ) -> Result<()> {
         let path = mem.str(p, len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_REMOVE_DIRECTORY)?;
         dir.remove_dir(path)?;
@@ -199,8 +272,16 @@ impl WasiCtx {
     }
 
     /// `path_rename`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn path_rename(&mut self, mem: &mut GuestMem, fd: u32, old_p: u32, old_len: u32, new_fd: u32, new_p: u32, new_len: u32) -> Result<()> {
+    pub fn path_rename(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        old_p: u32,
+        old_len: u32,
+        new_fd: u32,
+        new_p: u32,
+        new_len: u32,
+    ) -> Result<()> {
         let old = mem.str(old_p, old_len)?;
         let new = mem.str(new_p, new_len)?;
         let src = self.dir_with(fd, RIGHTS_PATH_RENAME_SOURCE)?;
@@ -210,7 +291,15 @@ impl WasiCtx {
     }
 
     /// `path_symlink`: `new` becomes a link whose contents are `old`.
-    pub fn path_symlink(&mut self, mem: &mut GuestMem, old_p: u32, old_len: u32, fd: u32, new_p: u32, new_len: u32) -> Result<()> {
+    pub fn path_symlink(
+        &mut self,
+        mem: &mut GuestMem,
+        old_p: u32,
+        old_len: u32,
+        fd: u32,
+        new_p: u32,
+        new_len: u32,
+    ) -> Result<()> {
         let old = mem.str(old_p, old_len)?;
         let new = mem.str(new_p, new_len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_SYMLINK)?;
@@ -219,7 +308,13 @@ impl WasiCtx {
     }
 
     /// `path_unlink_file`.
-    pub fn path_unlink_file(&mut self, mem: &mut GuestMem, fd: u32, p: u32, len: u32) -> Result<()> {
+    pub fn path_unlink_file(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        p: u32,
+        len: u32,
+    ) -> Result<()> {
         let path = mem.str(p, len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_UNLINK_FILE)?;
         dir.remove_file_or_symlink(path)?;
@@ -228,8 +323,8 @@ impl WasiCtx {
 }
 
 fn lookup_follow(flags: u32) -> Result<bool> {
-    if flags & !(LOOKUPFLAGS_SYMLINK_FOLLOW as u32) != 0 {
+    if flags & !(LOOKUPFLAGS_SYMLINK_FOLLOW) != 0 {
         return Err(ERRNO_INVAL.into());
     }
-    Ok(flags & LOOKUPFLAGS_SYMLINK_FOLLOW as u32 != 0)
+    Ok(flags & LOOKUPFLAGS_SYMLINK_FOLLOW != 0)
 }

@@ -40,7 +40,14 @@ struct Event {
 
 impl WasiCtx {
     /// `poll_oneoff`.
-    pub fn poll_oneoff(&mut self, mem: &mut GuestMem, subs_ptr: u32, events_ptr: u32, n: u32, out: u32) -> Result<()> {
+    pub fn poll_oneoff(
+        &mut self,
+        mem: &mut GuestMem,
+        subs_ptr: u32,
+        events_ptr: u32,
+        n: u32,
+        out: u32,
+    ) -> Result<()> {
         if n == 0 {
             return Err(ERRNO_INVAL.into());
         }
@@ -57,7 +64,11 @@ impl WasiCtx {
                 0 => clock_sub(mem, at + 16, start)?,
                 1 | 2 => {
                     let fd = mem.u32(at + 16)?;
-                    let dir = if tag == 1 { Direction::Read } else { Direction::Write };
+                    let dir = if tag == 1 {
+                        Direction::Read
+                    } else {
+                        Direction::Write
+                    };
                     Sub::Fd(fd, dir)
                 }
                 _ => Sub::Bad(ERRNO_INVAL),
@@ -84,7 +95,11 @@ impl WasiCtx {
                     Sub::Fd(fd, dir) => match self.fd_ready(fd, dir, first) {
                         Ok(Some((nbytes, hup))) => events.push(Event {
                             nbytes,
-                            flags: if hup { EVENTRWFLAGS_FD_READWRITE_HANGUP } else { 0 },
+                            flags: if hup {
+                                EVENTRWFLAGS_FD_READWRITE_HANGUP
+                            } else {
+                                0
+                            },
                             ..ev(ERRNO_SUCCESS)
                         }),
                         Ok(None) => {}
@@ -110,7 +125,11 @@ impl WasiCtx {
             // milliseconds, so round the wait up.
             let timeout = timeout.map(|t| {
                 let ms = Duration::from_millis(t.as_millis() as u64);
-                if ms < t { ms + Duration::from_millis(1) } else { ms }
+                if ms < t {
+                    ms + Duration::from_millis(1)
+                } else {
+                    ms
+                }
             });
             self.reactor.turn(timeout)?;
         }
@@ -129,7 +148,12 @@ impl WasiCtx {
     }
 
     /// Whether `fd` is ready in `dir` now: `Some((nbytes, hangup))`.
-    fn fd_ready(&mut self, fd: u32, dir: Direction, first: bool) -> std::result::Result<Option<(u64, bool)>, Errno> {
+    fn fd_ready(
+        &mut self,
+        fd: u32,
+        dir: Direction,
+        first: bool,
+    ) -> std::result::Result<Option<(u64, bool)>, Errno> {
         let d = self.table.get(fd)?;
         d.check(RIGHTS_POLL_FD_READWRITE)?;
         match &d.object {
@@ -137,7 +161,8 @@ impl WasiCtx {
                 let nbytes = match dir {
                     Direction::Read => {
                         let size = rustix::fs::fstat(f).map(|s| s.st_size as u64).unwrap_or(0);
-                        let pos = rustix::fs::seek(f, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
+                        let pos =
+                            rustix::fs::seek(f, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
                         size.saturating_sub(pos)
                     }
                     Direction::Write => 0,
@@ -147,12 +172,17 @@ impl WasiCtx {
             Object::Dir(_) => Err(ERRNO_BADF),
             Object::Stdio(raw) => {
                 let raw = *raw;
-                let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+                let zero = rustix::time::Timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
                 match super::io::stdio_poll(raw, dir, Some(&zero)) {
                     Ok(Some(flags)) => {
                         let hup = flags.contains(rustix::event::PollFlags::HUP);
                         let nbytes = match dir {
-                            Direction::Read => rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0),
+                            Direction::Read => {
+                                rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0)
+                            }
                             Direction::Write => 0,
                         };
                         Ok(Some((nbytes, hup)))

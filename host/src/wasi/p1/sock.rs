@@ -52,8 +52,16 @@ impl WasiCtx {
     }
 
     /// `sock_recv`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn sock_recv(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, riflags: u32, out_len: u32, out_flags: u32) -> Result<()> {
+    pub fn sock_recv(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        riflags: u32,
+        out_len: u32,
+        out_flags: u32,
+    ) -> Result<()> {
         mem.check(out_len, 4)?;
         mem.check(out_flags, 2)?;
         let d = self.socket(fd)?;
@@ -97,7 +105,15 @@ impl WasiCtx {
     }
 
     /// `sock_send`.
-    pub fn sock_send(&mut self, mem: &mut GuestMem, fd: u32, iovs: u32, n: u32, siflags: u32, out: u32) -> Result<()> {
+    pub fn sock_send(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        siflags: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.socket(fd)?;
         d.check(RIGHTS_FD_WRITE)?;

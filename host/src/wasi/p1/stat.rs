@@ -93,9 +93,7 @@ pub fn filetype_of(o: &Object) -> Result<u8> {
     Ok(match o {
         Object::Dir(_) => FILETYPE_DIRECTORY.raw(),
         Object::TcpListener(_) | Object::TcpStream(_) => FILETYPE_SOCKET_STREAM.raw(),
-        Object::File(_) | Object::Stdio(_) => {
-            filetype_of_mode(rustix::fs::fstat(o.fd())?.st_mode)
-        }
+        Object::File(_) | Object::Stdio(_) => filetype_of_mode(rustix::fs::fstat(o.fd())?.st_mode),
     })
 }
 

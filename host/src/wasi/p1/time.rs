@@ -51,16 +51,22 @@ pub fn timestamps(atim: u64, mtim: u64, fst: u32) -> Result<(Timespec, Timespec)
 }
 
 /// cap-std time specs for preview1 `(atim, mtim, fstflags)`.
-pub fn system_times(atim: u64, mtim: u64, fst: u32) -> Result<(Option<SystemTimeSpec>, Option<SystemTimeSpec>)> {
+pub fn system_times(
+    atim: u64,
+    mtim: u64,
+    fst: u32,
+) -> Result<(Option<SystemTimeSpec>, Option<SystemTimeSpec>)> {
     let (a, an, m, mn) = checked(fst)?;
     let one = |t: u64, set: bool, now: bool| -> Result<Option<SystemTimeSpec>> {
         Ok(match (set, now) {
             (true, true) => return Err(ERRNO_INVAL.into()),
             (false, false) => None,
             (_, true) => Some(SystemTimeSpec::SymbolicNow),
-            (true, false) => Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(
-                std::time::UNIX_EPOCH + std::time::Duration::from_nanos(t),
-            ))),
+            (true, false) => Some(SystemTimeSpec::Absolute(
+                cap_std::time::SystemTime::from_std(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_nanos(t),
+                ),
+            )),
         })
     };
     Ok((one(atim, a, an)?, one(mtim, m, mn)?))
@@ -82,6 +88,6 @@ mod tests {
     fn absent_flags_omit() {
         let (a, m) = timestamps(5, 1_500_000_000, FSTFLAGS_MTIM as u32).unwrap();
         assert_eq!(a.tv_nsec, UTIME_OMIT);
-        assert_eq!((m.tv_sec, m.tv_nsec as i64), (1, 500_000_000));
+        assert_eq!((m.tv_sec, m.tv_nsec), (1, 500_000_000));
     }
 }

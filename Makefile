@@ -1,0 +1,63 @@
+# wasio: the front door. `make run` shows it working, `make test` checks it.
+
+CARGO ?= cargo
+WASM_TARGET := wasm32-wasip1
+WASI_TESTSUITE ?= $(abspath ../shared/wasi-testsuite)
+TARGET_DIR := target
+HOST := $(TARGET_DIR)/debug/wasio
+
+.PHONY: all setup build build-host build-guests test run conformance fmt clippy lint clean
+
+all: build
+
+## Install what the build needs (the wasm target) if it is missing.
+setup:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)"; exit 1; }
+	@if command -v rustup >/dev/null; then \
+	  rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET); \
+	else \
+	  rustc --print target-libdir --target $(WASM_TARGET) >/dev/null 2>&1 || \
+	  { echo "the $(WASM_TARGET) target is missing and rustup is not available"; exit 1; }; \
+	fi
+
+## The host, the native builds of everything, and the wasm guests.
+build: setup build-host build-guests
+
+build-host: setup
+	$(CARGO) build --workspace --all-targets
+
+build-guests: setup
+	$(CARGO) build -p wasio-examples --target $(WASM_TARGET)
+
+## Every test: unit tests and end-to-end tests (wasm under the host and native).
+test: build
+	$(CARGO) test --workspace
+
+## The main demo: a guest doing file and socket work under the host.
+run: build
+	$(CARGO) run -q -p wasio-tests --bin demo
+
+## The WASI preview1 conformance suite (data in ../shared/wasi-testsuite by
+## default; override with WASI_TESTSUITE=...), plain and strict-errno.
+conformance: build-host
+	@if [ ! -d "$(WASI_TESTSUITE)/tests" ]; then \
+	  echo "conformance: no WASI test suite at $(WASI_TESTSUITE)"; \
+	  echo "conformance: set WASI_TESTSUITE=/path/to/wasi-testsuite (prebuilt wasm32-wasip1 tests)"; \
+	  exit 1; \
+	fi
+	$(TARGET_DIR)/debug/conformance "$(WASI_TESTSUITE)"
+	$(TARGET_DIR)/debug/conformance --errno-mode-unix "$(WASI_TESTSUITE)"
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p wasio-examples --target $(WASM_TARGET) -- -D warnings
+
+lint: setup
+	$(CARGO) fmt --all -- --check
+	$(MAKE) clippy
+
+clean:
+	$(CARGO) clean
