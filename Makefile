@@ -28,6 +28,7 @@ build-host: setup
 
 build-guests: setup
 	$(CARGO) build -p wasio-examples --target $(WASM_TARGET)
+	$(CARGO) build -p wasio-bench --bin tokio-echo --target $(WASM_TARGET)
 
 ## Every test: unit tests and end-to-end tests (wasm under the host and native).
 test: build

@@ -134,3 +134,48 @@ fn drive_one(port: u16) {
     s.read_to_string(&mut back).unwrap();
     assert_eq!(back, "hello");
 }
+
+/// Stock tokio (current-thread, built for wasm32-wasip1 with
+/// `--cfg tokio_unstable`) on a preopened listener: mio's wasi backend puts
+/// every socket into `poll_oneoff`, so this checks socket readiness, the
+/// non-blocking path and many connections at once.
+#[test]
+fn stock_tokio_server_with_concurrent_clients() {
+    const CLIENTS: usize = 50;
+    let port = free_port();
+    let mut child = wasio_run()
+        .arg("--tcplisten")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(wasm("tokio-echo"))
+        .args(["unused", &CLIENTS.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_listening(&mut child);
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut s = connect(port);
+                let msg: Vec<u8> = (0..64 * 1024).map(|j| (i * 7 + j) as u8).collect();
+                let mut w = s.try_clone().unwrap();
+                let sent = msg.clone();
+                let writer = std::thread::spawn(move || {
+                    w.write_all(&sent).unwrap();
+                    w.shutdown(Shutdown::Write).unwrap();
+                });
+                let mut back = Vec::new();
+                s.read_to_end(&mut back).unwrap();
+                writer.join().unwrap();
+                assert!(back == msg, "client {i}: echo differs ({} bytes back)", back.len());
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let log = finish(child, out);
+    assert_eq!(
+        log.trim(),
+        format!("{CLIENTS} connections, {} bytes echoed", CLIENTS * 64 * 1024)
+    );
+}

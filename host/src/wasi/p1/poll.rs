@@ -108,6 +108,17 @@ impl WasiCtx {
                 }
             }
             if !events.is_empty() {
+                if first {
+                    // Something was ready at once, but the kernel may hold
+                    // events the readiness table has not seen yet: collect
+                    // them without waiting and answer with everything, so a
+                    // socket that stays ready (say, writable) cannot starve
+                    // the others.
+                    first = false;
+                    events.clear();
+                    self.reactor.turn(Some(Duration::ZERO))?;
+                    continue;
+                }
                 break;
             }
             first = false;
@@ -214,7 +225,15 @@ impl WasiCtx {
                 let d = self.table.get(fd)?;
                 let nbytes = match (dir, &d.object) {
                     (Direction::Read, Object::TcpStream(_)) => {
-                        rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0)
+                        let n = rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0);
+                        if n == 0 && !r.read_closed && !r.error {
+                            // The remembered edge is stale (an earlier read
+                            // drained the socket without seeing EAGAIN):
+                            // preview1 readiness is level-triggered.
+                            self.reactor.clear(token, dir);
+                            return Ok(None);
+                        }
+                        n
                     }
                     _ => 0,
                 };
