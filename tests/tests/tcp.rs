@@ -166,7 +166,11 @@ fn stock_tokio_server_with_concurrent_clients() {
                 let mut back = Vec::new();
                 s.read_to_end(&mut back).unwrap();
                 writer.join().unwrap();
-                assert!(back == msg, "client {i}: echo differs ({} bytes back)", back.len());
+                assert!(
+                    back == msg,
+                    "client {i}: echo differs ({} bytes back)",
+                    back.len()
+                );
             })
         })
         .collect();
@@ -176,6 +180,50 @@ fn stock_tokio_server_with_concurrent_clients() {
     let log = finish(child, out);
     assert_eq!(
         log.trim(),
-        format!("{CLIENTS} connections, {} bytes echoed", CLIENTS * 64 * 1024)
+        format!(
+            "{CLIENTS} connections, {} bytes echoed",
+            CLIENTS * 64 * 1024
+        )
+    );
+}
+
+/// The preview1 socket calls by hand: non-blocking accept, `poll_oneoff`
+/// with `nbytes` and the hang-up flag, `sock_recv` with `PEEK`,
+/// `sock_send`, `sock_shutdown`.
+#[test]
+fn raw_preview1_socket_calls() {
+    let port = free_port();
+    let mut child = wasio_run()
+        .arg("--tcplisten")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(wasm("sock-raw"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The guest's first line comes after its first (empty) accept: only
+    // then may the client connect.
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert_eq!(first, "accept before any client: Some(\"AGAIN\")\n");
+    let mut s = connect(port);
+    s.write_all(b"ping").unwrap();
+    let mut pong = [0u8; 4];
+    s.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"pong");
+    drop(s);
+    let rest = finish(child, out);
+    assert_eq!(
+        rest,
+        "accepted a connection\n\
+         readable: nbytes 4, hangup false\n\
+         peeked \"ping\"\n\
+         received \"ping\" (flags 0)\n\
+         recv again: Some(\"AGAIN\")\n\
+         sent 4 bytes\n\
+         peer closed: hangup true\n\
+         recv at eof: 0 bytes\n\
+         shutdown: None\n\
+         done\n"
     );
 }

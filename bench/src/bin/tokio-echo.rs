@@ -10,8 +10,12 @@ use tokio::io::AsyncWriteExt;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7001".into());
-    let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("connection count"));
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:7001".into());
+    let limit: Option<usize> = std::env::args()
+        .nth(2)
+        .map(|n| n.parse().expect("connection count"));
     let std_listener = wasio_examples::preopened_listener(&addr)?;
     std_listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(std_listener)?;
