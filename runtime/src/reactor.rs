@@ -1,0 +1,92 @@
+//! The portable reactor: which task waits on which (fd, direction), the
+//! timer heap, and one `park` that asks the platform poller to wait for
+//! exactly those.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::RawFd;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use crate::sys::{self, Direction};
+use crate::time::timer::Timers;
+
+pub(crate) struct Reactor {
+    waiters: HashMap<(RawFd, Direction), Vec<Waker>>,
+    pub(crate) timers: Timers,
+    sys: sys::Poller,
+    ready: Vec<(RawFd, Direction)>,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<Self> {
+        Ok(Self {
+            waiters: HashMap::new(),
+            timers: Timers::default(),
+            sys: sys::Poller::new()?,
+            ready: Vec::new(),
+        })
+    }
+
+    pub(crate) fn unparker(&self) -> sys::Unparker {
+        self.sys.unparker()
+    }
+
+    /// Wake `waker` once `fd` is ready in `dir`. The waiter is one-shot:
+    /// the task registers again if its retry would block again.
+    pub(crate) fn wait_io(&mut self, fd: RawFd, dir: Direction, waker: &Waker) -> io::Result<()> {
+        if self.sys.add_interest(fd, dir)? {
+            waker.wake_by_ref();
+            return Ok(());
+        }
+        let list = self.waiters.entry((fd, dir)).or_default();
+        if !list.iter().any(|w| w.will_wake(waker)) {
+            list.push(waker.clone());
+        }
+        Ok(())
+    }
+
+    /// `fd` is being closed: drop its waiters (waking them, so nobody
+    /// sleeps on a number that may be reused) and its registration.
+    pub(crate) fn forget(&mut self, fd: RawFd) {
+        for dir in [Direction::Read, Direction::Write] {
+            if let Some(ws) = self.waiters.remove(&(fd, dir)) {
+                ws.into_iter().for_each(Waker::wake);
+            }
+        }
+        self.sys.forget(fd);
+    }
+
+    /// Whether anything (fd or timer) could ever wake a task.
+    pub(crate) fn has_sources(&mut self) -> bool {
+        !self.waiters.is_empty() || self.timers.next_deadline().is_some()
+    }
+
+    /// Waits for I/O for at most `max` (`None`: until something happens)
+    /// and the nearest timer, then wakes whoever became ready.
+    pub(crate) fn park(&mut self, max: Option<Duration>) -> io::Result<()> {
+        let now = Instant::now();
+        let timer = self
+            .timers
+            .next_deadline()
+            .map(|at| at.saturating_duration_since(now));
+        let timeout = match (max, timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let poll_io = !self.waiters.is_empty() || timeout != Some(Duration::ZERO);
+        if poll_io {
+            let Self {
+                waiters, sys, ready, ..
+            } = self;
+            sys.wait(waiters.keys().copied(), timeout, ready)?;
+            for key in self.ready.drain(..) {
+                if let Some(ws) = self.waiters.remove(&key) {
+                    ws.into_iter().for_each(Waker::wake);
+                }
+            }
+        }
+        self.timers.fire(Instant::now());
+        Ok(())
+    }
+}

@@ -1,0 +1,126 @@
+//! Native targets: a mio `Poll`, edge-triggered. An fd is registered for
+//! both directions the first time a task waits on it and stays registered
+//! until its I/O object is dropped; an edge wakes the tasks waiting then.
+//! Tasks always retry their operation before waiting, so an edge that
+//! arrives while nobody waits is never needed later.
+
+use std::collections::HashSet;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+
+use super::Direction;
+
+const WAKE: Token = Token(usize::MAX);
+
+/// Waits with mio.
+pub(crate) struct Poller {
+    poll: Poll,
+    events: Events,
+    registered: HashSet<RawFd>,
+    /// fds epoll refuses (regular files): they never block.
+    always_ready: HashSet<RawFd>,
+    waker: Arc<mio::Waker>,
+}
+
+/// Interrupts a `wait` from any thread.
+#[derive(Clone, Debug)]
+pub(crate) struct Unparker(Arc<mio::Waker>);
+
+impl Unparker {
+    pub(crate) fn unpark(&self) {
+        // A failed wake means the poller is gone: nobody is left to wake.
+        let _ = self.0.wake();
+    }
+}
+
+impl Poller {
+    pub(crate) fn new() -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE)?);
+        Ok(Self {
+            poll,
+            events: Events::with_capacity(1024),
+            registered: HashSet::new(),
+            always_ready: HashSet::new(),
+            waker,
+        })
+    }
+
+    /// Registers `fd` (once). `Ok(true)`: it can never block.
+    pub(crate) fn add_interest(&mut self, fd: RawFd, _dir: Direction) -> io::Result<bool> {
+        if self.registered.contains(&fd) {
+            return Ok(false);
+        }
+        if self.always_ready.contains(&fd) {
+            return Ok(true);
+        }
+        match self.poll.registry().register(
+            &mut SourceFd(&fd),
+            Token(fd as usize),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            Ok(()) => {
+                self.registered.insert(fd);
+                Ok(false)
+            }
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
+                self.always_ready.insert(fd);
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn forget(&mut self, fd: RawFd) {
+        if self.registered.remove(&fd) {
+            let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+        }
+        self.always_ready.remove(&fd);
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker(self.waker.clone())
+    }
+
+    /// One `epoll_wait`; `waiting` is not needed (registrations persist).
+    pub(crate) fn wait(
+        &mut self,
+        _waiting: impl Iterator<Item = (RawFd, Direction)>,
+        timeout: Option<Duration>,
+        ready: &mut Vec<(RawFd, Direction)>,
+    ) -> io::Result<()> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        for ev in self.events.iter() {
+            if ev.token() == WAKE {
+                continue;
+            }
+            let fd = ev.token().0 as RawFd;
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                ready.push((fd, Direction::Read));
+            }
+            if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
+                ready.push((fd, Direction::Write));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether fd 0 has input (or EOF) now.
+pub(crate) fn stdin_ready() -> io::Result<bool> {
+    use rustix::event::{poll, PollFd, PollFlags};
+    let stdin = rustix::stdio::stdin();
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+    poll(&mut fds, Some(&zero))?;
+    Ok(!fds[0].revents().is_empty())
+}

@@ -1,0 +1,92 @@
+//! Tasks: [`spawn`], [`JoinHandle`], [`yield_now`].
+//!
+//! wasio is single-threaded (wasm32-wasip1 has no threads), so tasks need
+//! not be `Send`; [`spawn`] and [`spawn_local`] are the same function.
+
+mod join;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::{AbortHandle, Abortable};
+use futures_util::FutureExt as _;
+
+pub use join::{JoinError, JoinHandle};
+
+use crate::runtime::with_current;
+
+/// Starts `future` as a new task on the current runtime and returns a
+/// handle to await its output or abort it. Dropping the handle detaches the
+/// task; it keeps running.
+///
+/// A panic inside the task is caught and reported as a [`JoinError`]
+/// where the target unwinds (native builds). On wasm32-wasip1 Rust aborts
+/// on panic, so a panicking task ends the program.
+///
+/// # Panics
+/// Outside a wasio runtime.
+///
+/// ```
+/// wasio::block_on(async {
+///     let handles: Vec<_> = (0..3).map(|i| wasio::spawn(async move { i * 2 })).collect();
+///     let mut sum = 0;
+///     for h in handles {
+///         sum += h.await.unwrap();
+///     }
+///     assert_eq!(sum, 6);
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let (abort, registration) = AbortHandle::new_pair();
+    let wrapped = Abortable::new(std::panic::AssertUnwindSafe(future).catch_unwind(), registration)
+        .map(|r| match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(panic)) => Err(JoinError::panic(panic)),
+            Err(_aborted) => Err(JoinError::cancelled()),
+        });
+    let queue = with_current(|rt| rt.queue.clone());
+    // `spawn_local`: the future stays on this thread; the schedule function
+    // only pushes onto the runtime's queue, which any thread may do.
+    let (runnable, task) = async_task::spawn_local(wrapped, move |r| queue.push(r));
+    runnable.schedule();
+    JoinHandle::new(task, abort)
+}
+
+/// The same as [`spawn`]: every wasio task is local to its thread.
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn(future)
+}
+
+/// Lets other tasks run before this one continues.
+///
+/// ```
+/// wasio::block_on(async {
+///     wasio::task::yield_now().await;
+/// });
+/// ```
+pub async fn yield_now() {
+    YieldNow(false).await
+}
+
+struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

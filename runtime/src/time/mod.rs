@@ -1,0 +1,27 @@
+//! Time: [`sleep`], [`sleep_until`], [`interval`], [`timeout`].
+//!
+//! Timers live in one heap in the reactor (O(log n) each) and become the
+//! timeout of the next wait: nothing busy-waits.
+//!
+//! ```
+//! use std::time::Duration;
+//! use wasio::time::{sleep, timeout, Instant};
+//!
+//! wasio::block_on(async {
+//!     let start = Instant::now();
+//!     sleep(Duration::from_millis(20)).await;
+//!     assert!(start.elapsed() >= Duration::from_millis(20));
+//!     let slow = sleep(Duration::from_secs(60));
+//!     assert!(timeout(Duration::from_millis(5), slow).await.is_err());
+//! });
+//! ```
+
+mod interval;
+mod sleep;
+mod timeout;
+pub(crate) mod timer;
+
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use std::time::{Duration, Instant};
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
