@@ -30,9 +30,16 @@ build-guests: setup
 	$(CARGO) build -p wasio-examples --target $(WASM_TARGET)
 	$(CARGO) build -p wasio-bench --bin tokio-echo --target $(WASM_TARGET)
 
-## Every test: unit tests and end-to-end tests (wasm under the host and native).
+# Runs wasm test binaries under our host: a scratch dir is preopened as /tmp.
+WASM_TMP := $(CURDIR)/$(TARGET_DIR)/wasm-tmp
+WASM_RUNNER := $(CURDIR)/$(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp --
+
+## Every test: unit and end-to-end tests natively, then the runtime's own
+## tests (unit, integration, doc) built for wasm32-wasip1 under `wasio run`.
 test: build
 	$(CARGO) test --workspace
+	mkdir -p $(WASM_TMP)
+	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(WASM_RUNNER)" $(CARGO) test -p wasio --target $(WASM_TARGET)
 
 ## The main demo: a guest doing file and socket work under the host.
 run: build

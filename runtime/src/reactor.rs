@@ -77,7 +77,10 @@ impl Reactor {
         let poll_io = !self.waiters.is_empty() || timeout != Some(Duration::ZERO);
         if poll_io {
             let Self {
-                waiters, sys, ready, ..
+                waiters,
+                sys,
+                ready,
+                ..
             } = self;
             sys.wait(waiters.keys().copied(), timeout, ready)?;
             for key in self.ready.drain(..) {

@@ -73,9 +73,9 @@ thread_local! {
 pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Inner>) -> R) -> R {
     CURRENT.with(|c| {
         let c = c.borrow();
-        let inner = c
-            .as_ref()
-            .expect("this must be called from inside a wasio runtime (Runtime::block_on or #[wasio::main])");
+        let inner = c.as_ref().expect(
+            "this must be called from inside a wasio runtime (Runtime::block_on or #[wasio::main])",
+        );
         f(inner)
     })
 }
@@ -169,7 +169,9 @@ impl Runtime {
             }
             let mut ran = 0;
             while ran < BATCH {
-                let Some(r) = self.inner.queue.pop() else { break };
+                let Some(r) = self.inner.queue.pop() else {
+                    break;
+                };
                 crate::coop::reset();
                 r.run();
                 ran += 1;

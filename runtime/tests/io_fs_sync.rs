@@ -3,13 +3,17 @@
 mod common;
 
 use futures_util::{SinkExt, StreamExt};
-use wasio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, Cursor, SeekFrom};
+use wasio::io::{
+    AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, Cursor, SeekFrom,
+};
 
 #[wasio::test]
 async fn copy_and_split() {
     let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
     let mut out = Vec::new();
-    let n = wasio::io::copy(&mut Cursor::new(data.clone()), &mut out).await.unwrap();
+    let n = wasio::io::copy(&mut Cursor::new(data.clone()), &mut out)
+        .await
+        .unwrap();
     assert_eq!(n, 100_000);
     assert_eq!(out, data);
     let (mut r, mut w) = wasio::io::split(Cursor::new(Vec::new()));
@@ -24,9 +28,17 @@ async fn files_round_trip() {
     let dir = common::scratch("files");
     let p = dir.join("a.txt");
     wasio::fs::write(&p, "line one\nline two\n").await.unwrap();
-    assert_eq!(wasio::fs::read_to_string(&p).await.unwrap(), "line one\nline two\n");
+    assert_eq!(
+        wasio::fs::read_to_string(&p).await.unwrap(),
+        "line one\nline two\n"
+    );
 
-    let mut f = wasio::fs::OpenOptions::new().read(true).write(true).open(&p).await.unwrap();
+    let mut f = wasio::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&p)
+        .await
+        .unwrap();
     f.seek(SeekFrom::Start(5)).await.unwrap();
     f.write_all(b"ONE").await.unwrap();
     f.seek(SeekFrom::Start(0)).await.unwrap();
@@ -37,16 +49,27 @@ async fn files_round_trip() {
 
     let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
     wasio::fs::write(dir.join("big"), &big).await.unwrap();
-    assert_eq!(wasio::fs::copy(dir.join("big"), dir.join("big2")).await.unwrap(), 1_000_000);
+    assert_eq!(
+        wasio::fs::copy(dir.join("big"), dir.join("big2"))
+            .await
+            .unwrap(),
+        1_000_000
+    );
     assert_eq!(wasio::fs::read(dir.join("big2")).await.unwrap(), big);
-    wasio::fs::rename(dir.join("big2"), dir.join("big3")).await.unwrap();
+    wasio::fs::rename(dir.join("big2"), dir.join("big3"))
+        .await
+        .unwrap();
     assert!(!wasio::fs::try_exists(dir.join("big2")).await.unwrap());
     let meta = wasio::fs::metadata(dir.join("big3")).await.unwrap();
     assert_eq!(meta.len(), 1_000_000);
 
     let f = wasio::fs::File::open(dir.join("big3")).await.unwrap();
     drop(f);
-    let f = wasio::fs::OpenOptions::new().write(true).open(dir.join("big3")).await.unwrap();
+    let f = wasio::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join("big3"))
+        .await
+        .unwrap();
     f.set_len(10).await.unwrap();
     f.sync_all().await.unwrap();
     assert_eq!(f.metadata().await.unwrap().len(), 10);
@@ -87,9 +110,15 @@ async fn a_big_file_copy_lets_other_tasks_run() {
             wasio::task::yield_now().await;
         }
     });
-    wasio::fs::copy(dir.join("src"), dir.join("dst")).await.unwrap();
+    wasio::fs::copy(dir.join("src"), dir.join("dst"))
+        .await
+        .unwrap();
     ticker.abort();
-    assert!(ticks.get() > 1, "the other task ran {} times during the copy", ticks.get());
+    assert!(
+        ticks.get() > 1,
+        "the other task ran {} times during the copy",
+        ticks.get()
+    );
     wasio::fs::remove_dir_all(&dir).await.unwrap();
 }
 

@@ -29,7 +29,7 @@ async fn echo_with_many_clients() {
     let clients: Vec<_> = (0..20u8)
         .map(|i| {
             wasio::spawn(async move {
-                let mut s = TcpStream::connect(addr).await.unwrap();
+                let s = TcpStream::connect(addr).await.unwrap();
                 s.set_nodelay(true).unwrap();
                 let msg = vec![i; 50_000];
                 let (mut r, mut w) = wasio::io::split(s);
@@ -52,9 +52,20 @@ async fn echo_with_many_clients() {
 
 #[wasio::test]
 async fn connect_refused_is_an_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let r = wasio::time::timeout(Duration::from_secs(5), TcpStream::connect(("127.0.0.1", port))).await;
-    assert_eq!(r.unwrap().unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = wasio::time::timeout(
+        Duration::from_secs(5),
+        TcpStream::connect(("127.0.0.1", port)),
+    )
+    .await;
+    assert_eq!(
+        r.unwrap().unwrap_err().kind(),
+        std::io::ErrorKind::ConnectionRefused
+    );
 }
 
 #[wasio::test]

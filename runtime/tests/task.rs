@@ -8,7 +8,9 @@ use wasio::task::yield_now;
 
 #[wasio::test]
 async fn spawn_and_join_many() {
-    let handles: Vec<_> = (0..1000u64).map(|i| wasio::spawn(async move { i * i })).collect();
+    let handles: Vec<_> = (0..1000u64)
+        .map(|i| wasio::spawn(async move { i * i }))
+        .collect();
     let mut sum = 0;
     for h in handles {
         sum += h.await.unwrap();
@@ -136,7 +138,10 @@ async fn a_panicking_task_does_not_take_the_runtime_down() {
 fn block_on_returns_the_value() {
     assert_eq!(wasio::block_on(async { 5 }), 5);
     let rt = wasio::Runtime::new().unwrap();
-    assert_eq!(rt.block_on(async { wasio::spawn(async { 6 }).await.unwrap() }), 6);
+    assert_eq!(
+        rt.block_on(async { wasio::spawn(async { 6 }).await.unwrap() }),
+        6
+    );
     // A runtime can be used again.
     assert_eq!(rt.block_on(async { 7 }), 7);
 }

@@ -17,7 +17,11 @@ fn rewrite(item: ItemFn, test: bool) -> TokenStream {
             .to_compile_error()
             .into();
     }
-    let test_attr = if test { quote!(#[::core::prelude::v1::test]) } else { quote!() };
+    let test_attr = if test {
+        quote!(#[::core::prelude::v1::test])
+    } else {
+        quote!()
+    };
     quote! {
         #test_attr
         #(#attrs)*

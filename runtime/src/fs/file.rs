@@ -108,7 +108,11 @@ fn retry<R>(mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
 }
 
 impl AsyncRead for File {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
@@ -119,7 +123,11 @@ impl AsyncRead for File {
 }
 
 impl AsyncWrite for File {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
@@ -138,7 +146,11 @@ impl AsyncWrite for File {
 }
 
 impl AsyncSeek for File {
-    fn poll_seek(self: Pin<&mut Self>, _cx: &mut Context<'_>, pos: SeekFrom) -> Poll<io::Result<u64>> {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
         Poll::Ready(self.get_mut().std.seek(pos))
     }
 }

@@ -26,8 +26,7 @@ mod stdio;
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,
-    AsyncWriteExt, BufReader, BufWriter, Cursor, Empty, Lines, ReadHalf, Repeat, Sink,
-    WriteHalf,
+    AsyncWriteExt, BufReader, BufWriter, Cursor, Empty, Lines, ReadHalf, Repeat, Sink, WriteHalf,
 };
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};

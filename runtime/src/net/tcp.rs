@@ -62,7 +62,8 @@ impl TcpListener {
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")))
+        Err(last
+            .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")))
     }
 
     /// The first listening socket the host preopened, if any.
@@ -88,7 +89,9 @@ impl TcpListener {
     /// Wraps a std listener, making it non-blocking.
     pub fn from_std(l: std::net::TcpListener) -> io::Result<TcpListener> {
         l.set_nonblocking(true)?;
-        Ok(TcpListener { io: Evented::new(l) })
+        Ok(TcpListener {
+            io: Evented::new(l),
+        })
     }
 
     /// The std listener inside (still non-blocking).
@@ -190,14 +193,18 @@ impl TcpStream {
                     Err(e) => last = Some(e),
                 }
             }
-            Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")))
+            Err(last.unwrap_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
+            }))
         }
     }
 
     /// Wraps a connected std stream, making it non-blocking.
     pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
         s.set_nonblocking(true)?;
-        Ok(TcpStream { io: Evented::new(s) })
+        Ok(TcpStream {
+            io: Evented::new(s),
+        })
     }
 
     /// The std stream inside (still non-blocking).
@@ -278,13 +285,21 @@ impl AsRawFd for TcpStream {
 }
 
 impl AsyncRead for TcpStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
     }
 }
 
 impl AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
     }
 
@@ -293,7 +308,8 @@ impl AsyncWrite for TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write_vectored(bufs))
+        self.io
+            .poll_io(cx, Direction::Write, |mut s| s.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -43,12 +43,15 @@ where
     F::Output: 'static,
 {
     let (abort, registration) = AbortHandle::new_pair();
-    let wrapped = Abortable::new(std::panic::AssertUnwindSafe(future).catch_unwind(), registration)
-        .map(|r| match r {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(panic)) => Err(JoinError::panic(panic)),
-            Err(_aborted) => Err(JoinError::cancelled()),
-        });
+    let wrapped = Abortable::new(
+        std::panic::AssertUnwindSafe(future).catch_unwind(),
+        registration,
+    )
+    .map(|r| match r {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(panic)) => Err(JoinError::panic(panic)),
+        Err(_aborted) => Err(JoinError::cancelled()),
+    });
     let queue = with_current(|rt| rt.queue.clone());
     // `spawn_local`: the future stays on this thread; the schedule function
     // only pushes onto the runtime's queue, which any thread may do.

@@ -107,6 +107,9 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.sleep.as_mut().get_mut().reset(Instant::now() + self.period);
+        self.sleep
+            .as_mut()
+            .get_mut()
+            .reset(Instant::now() + self.period);
     }
 }

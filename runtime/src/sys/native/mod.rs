@@ -120,7 +120,10 @@ pub(crate) fn stdin_ready() -> io::Result<bool> {
     use rustix::event::{poll, PollFd, PollFlags};
     let stdin = rustix::stdio::stdin();
     let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
-    let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+    let zero = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     poll(&mut fds, Some(&zero))?;
     Ok(!fds[0].revents().is_empty())
 }

@@ -103,8 +103,7 @@ impl Poller {
             self.subs.push(clock_sub(t));
         }
         if self.subs.is_empty() {
-            return Err(io::Error::new(
-                io::ErrorKind::Other,
+            return Err(io::Error::other(
                 "deadlock: every task is waiting and no fd or timer can wake one",
             ));
         }
@@ -114,7 +113,11 @@ impl Poller {
             .resize_with(self.subs.len(), || unsafe { std::mem::zeroed() });
         // SAFETY: both buffers are valid for `subs.len()` elements.
         let n = unsafe {
-            wasi::poll_oneoff(self.subs.as_ptr(), self.events.as_mut_ptr(), self.subs.len())
+            wasi::poll_oneoff(
+                self.subs.as_ptr(),
+                self.events.as_mut_ptr(),
+                self.subs.len(),
+            )
         }
         .map_err(errno)?;
         for ev in &self.events[..n] {
