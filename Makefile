@@ -6,7 +6,7 @@ WASI_TESTSUITE ?= $(abspath ../shared/wasi-testsuite)
 TARGET_DIR := target
 HOST := $(TARGET_DIR)/debug/wasio
 
-.PHONY: all setup build build-host build-guests test run conformance fmt clippy lint clean
+.PHONY: all setup build build-host build-guests test run conformance bench fmt clippy lint clean
 
 all: build
 
@@ -55,6 +55,13 @@ conformance: build-host
 	fi
 	$(TARGET_DIR)/debug/conformance "$(WASI_TESTSUITE)"
 	$(TARGET_DIR)/debug/conformance --errno-mode-unix "$(WASI_TESTSUITE)"
+
+## Benchmarks (release builds; QUICK=1 for a short smoke run). Prints a
+## table and writes bench/results/latest.{md,json}.
+bench: setup
+	$(CARGO) build --release -p wasio-host -p wasio-bench
+	$(CARGO) build --release -p wasio-bench --bin rt-bench --target $(WASM_TARGET)
+	$(TARGET_DIR)/release/bench $(if $(QUICK),--quick,)
 
 fmt:
 	$(CARGO) fmt --all

@@ -68,6 +68,11 @@ impl Timers {
         }
     }
 
+    /// Whether no timer is pending.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wakers.is_empty()
+    }
+
     /// Live timers.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
