@@ -194,7 +194,7 @@ impl Runtime {
         // Re-check after announcing the park: a wake from another thread
         // either sees `parked` or left something we see here.
         if q.is_empty() {
-            if cfg!(target_os = "wasi") && !reactor.has_sources() {
+            if !sys::THREADS && !reactor.has_sources() {
                 q.parked.store(false, Ordering::SeqCst);
                 panic!("wasio: deadlock: every task is waiting and no fd or timer can wake one");
             }

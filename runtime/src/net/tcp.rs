@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::io::evented::Evented;
-use crate::sys::Direction;
+use crate::sys::{self, Direction};
 
 /// A TCP socket server.
 ///
@@ -48,16 +48,9 @@ impl TcpListener {
     /// it fails with `Unsupported` (use `--tcplisten` and
     /// [`from_preopened`](Self::from_preopened)).
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        if cfg!(target_os = "wasi") {
-            let _ = addr;
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "binding needs the wasio socket extension; preopen a listener with `wasio run --tcplisten ADDR` and use TcpListener::from_preopened()",
-            ));
-        }
         let mut last = None;
         for a in addr.to_socket_addrs()? {
-            match std::net::TcpListener::bind(a) {
+            match sys::tcp_bind(a) {
                 Ok(l) => return TcpListener::from_std(l),
                 Err(e) => last = Some(e),
             }
@@ -76,7 +69,7 @@ impl TcpListener {
 
     /// Every listening socket the host preopened.
     pub fn preopened() -> io::Result<Vec<TcpListener>> {
-        preopened_fds()?
+        sys::preopened_listener_fds()?
             .into_iter()
             .map(|fd| {
                 // SAFETY: the host handed this fd to the process, and it is
@@ -125,45 +118,6 @@ impl AsRawFd for TcpListener {
     }
 }
 
-#[cfg(target_os = "wasi")]
-fn preopened_fds() -> io::Result<Vec<RawFd>> {
-    let mut out = Vec::new();
-    let mut fd = 3;
-    loop {
-        // SAFETY: fdstat only reads metadata of the fd number.
-        match unsafe { wasi::fd_fdstat_get(fd) } {
-            Ok(st) if st.fs_filetype == wasi::FILETYPE_SOCKET_STREAM => {
-                // A listener accepts; a connected preopened stream would not
-                // be one, so ask the socket (preview1 has no SO_ACCEPTCONN).
-                if st.fs_rights_base & wasi::RIGHTS_SOCK_ACCEPT != 0 {
-                    out.push(fd as RawFd);
-                }
-            }
-            Ok(_) => {}
-            Err(wasi::ERRNO_BADF) if fd > 64 => break,
-            Err(_) => {}
-        }
-        fd += 1;
-    }
-    Ok(out)
-}
-
-#[cfg(not(target_os = "wasi"))]
-fn preopened_fds() -> io::Result<Vec<RawFd>> {
-    let pid_ok = std::env::var("LISTEN_PID")
-        .ok()
-        .and_then(|p| p.parse::<u32>().ok())
-        .is_some_and(|p| p == std::process::id());
-    let count = std::env::var("LISTEN_FDS")
-        .ok()
-        .and_then(|n| n.parse::<RawFd>().ok())
-        .unwrap_or(0);
-    if !pid_ok || count <= 0 {
-        return Ok(Vec::new());
-    }
-    Ok((3..3 + count).collect())
-}
-
 /// A TCP connection. Implements [`AsyncRead`] and [`AsyncWrite`].
 #[derive(Debug)]
 pub struct TcpStream {
@@ -176,27 +130,16 @@ impl TcpStream {
     /// On wasm32-wasip1 this needs the wasio socket extension and fails
     /// with `Unsupported` until then.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        #[cfg(target_os = "wasi")]
-        {
-            let _ = addr;
-            Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "connecting needs the wasio socket extension",
-            ))
-        }
-        #[cfg(not(target_os = "wasi"))]
-        {
-            let mut last = None;
-            for a in addr.to_socket_addrs()? {
-                match connect_one(a).await {
-                    Ok(s) => return Ok(s),
-                    Err(e) => last = Some(e),
-                }
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match connect_one(a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
             }
-            Err(last.unwrap_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
-            }))
         }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
+        }))
     }
 
     /// Wraps a connected std stream, making it non-blocking.
@@ -253,12 +196,8 @@ impl TcpStream {
     }
 }
 
-#[cfg(not(target_os = "wasi"))]
 async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
-    let s = mio::net::TcpStream::connect(addr)?;
-    // SAFETY: the fd moves from the mio stream to the std one.
-    let std = unsafe { std::net::TcpStream::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(s)) };
-    let stream = TcpStream::from_std(std)?;
+    let stream = TcpStream::from_std(sys::tcp_connect_start(addr)?)?;
     // Writable means the handshake finished, one way or the other.
     std::future::poll_fn(|cx| {
         stream.io.poll_io(cx, Direction::Write, |s| {

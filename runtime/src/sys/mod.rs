@@ -6,7 +6,10 @@
 //!   the fd can never block, such as a regular file), `Poller::wait(waiting,
 //!   timeout, ready)`, `Poller::forget(fd)`, `Poller::unparker()`;
 //! - `Unparker::unpark()` to interrupt a `wait` from another thread;
-//! - `stdin_ready()`, a level-triggered readiness check of fd 0.
+//! - `stdin_ready()`, a level-triggered readiness check of fd 0;
+//! - `THREADS`: whether another thread can wake a parked runtime;
+//! - `preopened_listener_fds()`, `tcp_bind(addr)`, `tcp_connect_start(addr)`:
+//!   where sockets come from on this platform.
 
 /// Which way an fd is waited on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -27,6 +27,10 @@ pub(crate) struct Poller {
     waker: Arc<mio::Waker>,
 }
 
+/// Whether another thread could wake a parked runtime (through an
+/// [`Unparker`]).
+pub(crate) const THREADS: bool = true;
+
 /// Interrupts a `wait` from any thread.
 #[derive(Clone, Debug)]
 pub(crate) struct Unparker(Arc<mio::Waker>);
@@ -126,4 +130,34 @@ pub(crate) fn stdin_ready() -> io::Result<bool> {
     };
     poll(&mut fds, Some(&zero))?;
     Ok(!fds[0].revents().is_empty())
+}
+
+/// systemd socket activation: `LISTEN_FDS` sockets from fd 3, when
+/// `LISTEN_PID` names this process.
+pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
+    let pid_ok = std::env::var("LISTEN_PID")
+        .ok()
+        .and_then(|p| p.parse::<u32>().ok())
+        .is_some_and(|p| p == std::process::id());
+    let count = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|n| n.parse::<RawFd>().ok())
+        .unwrap_or(0);
+    if !pid_ok || count <= 0 {
+        return Ok(Vec::new());
+    }
+    Ok((3..3 + count).collect())
+}
+
+/// A listening socket (std sets SO_REUSEADDR).
+pub(crate) fn tcp_bind(addr: std::net::SocketAddr) -> io::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(addr)
+}
+
+/// Starts a non-blocking connect; completion shows as writability.
+pub(crate) fn tcp_connect_start(addr: std::net::SocketAddr) -> io::Result<std::net::TcpStream> {
+    let s = mio::net::TcpStream::connect(addr)?;
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    // SAFETY: the fd moves from the mio stream into the std one.
+    Ok(unsafe { std::net::TcpStream::from_raw_fd(s.into_raw_fd()) })
 }

@@ -16,6 +16,10 @@ pub(crate) struct Poller {
     events: Vec<wasi::Event>,
 }
 
+/// Whether another thread could wake a parked runtime. Not on wasip1: a
+/// runtime with nothing to wait for there is deadlocked.
+pub(crate) const THREADS: bool = false;
+
 /// wasip1 has no threads: nothing can need to interrupt a wait.
 #[derive(Clone, Debug)]
 pub(crate) struct Unparker;
@@ -141,4 +145,46 @@ pub(crate) fn stdin_ready() -> io::Result<bool> {
     // SAFETY: both buffers hold two elements.
     let n = unsafe { wasi::poll_oneoff(subs.as_ptr(), events.as_mut_ptr(), 2) }.map_err(errno)?;
     Ok(events[..n].iter().any(|e| e.userdata == 0))
+}
+
+/// Listening sockets the host preopened (`wasio run --tcplisten`): stream
+/// sockets with the accept right, found by scanning fds from 3.
+pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
+    let mut out = Vec::new();
+    let mut misses = 0;
+    let mut fd = 3u32;
+    // Preopens are dense from fd 3; stop after a run of closed numbers.
+    while misses < 16 {
+        // SAFETY: fdstat only reads metadata of the fd number.
+        match unsafe { wasi::fd_fdstat_get(fd) } {
+            Ok(st) => {
+                misses = 0;
+                if st.fs_filetype == wasi::FILETYPE_SOCKET_STREAM
+                    && st.fs_rights_base & wasi::RIGHTS_SOCK_ACCEPT != 0
+                {
+                    out.push(fd as RawFd);
+                }
+            }
+            Err(_) => misses += 1,
+        }
+        fd += 1;
+    }
+    Ok(out)
+}
+
+fn no_extension(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{what} needs the wasio socket extension; preopen a listener with `wasio run --tcplisten ADDR` and use TcpListener::from_preopened()"),
+    )
+}
+
+/// Binding needs the socket extension (not yet available).
+pub(crate) fn tcp_bind(_addr: std::net::SocketAddr) -> io::Result<std::net::TcpListener> {
+    Err(no_extension("binding a socket"))
+}
+
+/// Connecting needs the socket extension (not yet available).
+pub(crate) fn tcp_connect_start(_addr: std::net::SocketAddr) -> io::Result<std::net::TcpStream> {
+    Err(no_extension("connecting a socket"))
 }
