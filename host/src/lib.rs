@@ -20,5 +20,6 @@
 
 pub mod cli;
 pub mod engine;
+pub mod policy;
 pub mod run;
 pub mod wasi;

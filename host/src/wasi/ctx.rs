@@ -13,7 +13,7 @@ use cap_std::fs::Dir;
 use super::errno::{Error, TimedOut};
 use super::reactor::Reactor;
 use super::rights;
-use super::table::{Descriptor, FdTable, Object};
+use super::table::{Descriptor, Family, FdTable, Object, Socket, SocketKind};
 
 /// Default cap on open guest fds (see `--max-fds`).
 pub const DEFAULT_MAX_FDS: usize = 16_384;
@@ -124,10 +124,19 @@ impl WasiCtxBuilder {
         for l in self.listeners.drain(..) {
             l.set_nonblocking(true)
                 .context("making the listener non-blocking")?;
-            let l = mio::net::TcpListener::from_std(l);
+            let family = match l.local_addr()? {
+                std::net::SocketAddr::V4(_) => Family::Inet4,
+                std::net::SocketAddr::V6(_) => Family::Inet6,
+            };
+            let sock = Socket {
+                fd: l.into(),
+                family,
+                kind: SocketKind::Stream,
+                listening: true,
+            };
             table
                 .push(Descriptor::new(
-                    Object::TcpListener(l),
+                    Object::Socket(sock),
                     rights::LISTENER,
                     rights::SOCKET,
                 ))

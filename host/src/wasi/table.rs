@@ -2,7 +2,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use cap_std::fs::{Dir, File};
 use mio::Token;
@@ -28,10 +28,42 @@ pub enum Object {
     File(File),
     /// A directory capability.
     Dir(Dir),
-    /// A listening TCP socket.
-    TcpListener(mio::net::TcpListener),
-    /// A connected TCP socket.
-    TcpStream(mio::net::TcpStream),
+    /// A socket: preopened (`--tcplisten`), accepted, or made through
+    /// the wasio extension. Always non-blocking on the host.
+    Socket(Socket),
+}
+
+/// What kind of socket a [`Socket`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketKind {
+    /// TCP or Unix stream.
+    Stream,
+    /// UDP or Unix datagram.
+    Datagram,
+}
+
+/// Address family of a [`Socket`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// IPv4.
+    Inet4,
+    /// IPv6.
+    Inet6,
+    /// Unix domain.
+    Unix,
+}
+
+/// A host socket behind a guest fd.
+#[derive(Debug)]
+pub struct Socket {
+    /// The host fd (non-blocking, close-on-exec).
+    pub fd: OwnedFd,
+    /// Address family.
+    pub family: Family,
+    /// Stream or datagram.
+    pub kind: SocketKind,
+    /// `listen` was called: it accepts, it does not read or write.
+    pub listening: bool,
 }
 
 impl Object {
@@ -43,14 +75,13 @@ impl Object {
             Object::Stdio(fd) => unsafe { BorrowedFd::borrow_raw(*fd) },
             Object::File(f) => f.as_fd(),
             Object::Dir(d) => d.as_fd(),
-            Object::TcpListener(l) => l.as_fd(),
-            Object::TcpStream(s) => s.as_fd(),
+            Object::Socket(s) => s.fd.as_fd(),
         }
     }
 
     /// Whether readiness of this object comes from the reactor.
     pub fn is_socket(&self) -> bool {
-        matches!(self, Object::TcpListener(_) | Object::TcpStream(_))
+        matches!(self, Object::Socket(_))
     }
 }
 
@@ -101,6 +132,14 @@ impl Descriptor {
     /// Whether the guest marked the fd non-blocking.
     pub fn nonblocking(&self) -> bool {
         self.flags & wasi::FDFLAGS_NONBLOCK != 0
+    }
+
+    /// The socket, or `NOTSOCK`.
+    pub fn socket(&self) -> Result<&Socket, Errno> {
+        match &self.object {
+            Object::Socket(s) => Ok(s),
+            _ => Err(wasi::ERRNO_NOTSOCK),
+        }
     }
 
     /// The directory, or `NOTDIR`.

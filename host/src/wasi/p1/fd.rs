@@ -2,7 +2,6 @@
 
 use std::io::{self, IoSliceMut};
 use std::num::NonZeroU64;
-use std::os::fd::AsFd;
 
 use rustix::fs::{Advice, FallocateFlags, OFlags, SeekFrom, Timestamps};
 use wasi::*;
@@ -284,9 +283,9 @@ impl WasiCtx {
     ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
-        match d.object {
+        match &d.object {
             Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
-            Object::TcpListener(_) => return Err(ERRNO_NOTCONN.into()),
+            Object::Socket(s) if s.listening => return Err(ERRNO_NOTCONN.into()),
             _ => {}
         }
         d.check(RIGHTS_FD_READ)?;
@@ -315,9 +314,9 @@ impl WasiCtx {
     ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
-        match d.object {
+        match &d.object {
             Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
-            Object::TcpListener(_) => return Err(ERRNO_NOTCONN.into()),
+            Object::Socket(s) if s.listening => return Err(ERRNO_NOTCONN.into()),
             _ => {}
         }
         d.check(RIGHTS_FD_WRITE)?;
@@ -328,7 +327,7 @@ impl WasiCtx {
                 0
             } else {
                 self.blocking(fd, Direction::Write, |o| match o {
-                    Object::TcpStream(s) => send_vectored(s, &bufs),
+                    Object::Socket(s) => send_vectored(s, &bufs),
                     _ => Ok(rustix::io::writev(o.fd(), &bufs)?),
                 })?
             }
@@ -481,7 +480,7 @@ fn not_seekable(o: &Object) -> Errno {
 /// `send` with `MSG_NOSIGNAL`: a peer that went away must not kill the
 /// host with SIGPIPE.
 pub(crate) fn send_vectored(
-    s: &mio::net::TcpStream,
+    s: &crate::wasi::table::Socket,
     bufs: &[io::IoSlice<'_>],
 ) -> io::Result<usize> {
     let first = bufs
@@ -491,13 +490,13 @@ pub(crate) fn send_vectored(
         .unwrap_or(&[]);
     if bufs.iter().filter(|b| !b.is_empty()).count() <= 1 {
         return Ok(rustix::net::send(
-            s.as_fd(),
+            &s.fd,
             first,
             rustix::net::SendFlags::NOSIGNAL,
         )?);
     }
     let msg = rustix::net::sendmsg(
-        s.as_fd(),
+        &s.fd,
         bufs,
         &mut rustix::net::SendAncillaryBuffer::default(),
         rustix::net::SendFlags::NOSIGNAL,

@@ -16,7 +16,7 @@ use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;
 use crate::wasi::reactor::Direction;
-use crate::wasi::table::Object;
+use crate::wasi::table::{Object, SocketKind};
 
 const SUB_SIZE: u32 = 48;
 const EVENT_SIZE: u32 = 32;
@@ -213,7 +213,7 @@ impl WasiCtx {
                     Err(e) => Err(crate::wasi::errno::from_os(e)),
                 }
             }
-            Object::TcpListener(_) | Object::TcpStream(_) => {
+            Object::Socket(_) => {
                 let token = match d.token {
                     Some(t) => t,
                     None => self.arm(fd).map_err(|_| ERRNO_BADF)?,
@@ -224,7 +224,7 @@ impl WasiCtx {
                 }
                 let d = self.table.get(fd)?;
                 let nbytes = match (dir, &d.object) {
-                    (Direction::Read, Object::TcpStream(_)) => {
+                    (Direction::Read, Object::Socket(s)) if !s.listening && s.kind == SocketKind::Stream => {
                         let n = rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0);
                         if n == 0 && !r.read_closed && !r.error {
                             // The remembered edge is stale (an earlier read

@@ -11,14 +11,12 @@ use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;
 use crate::wasi::reactor::Direction;
 use crate::wasi::rights;
-use crate::wasi::table::{Descriptor, Object};
+use crate::wasi::table::{Descriptor, Object, Socket};
 
 impl WasiCtx {
     fn socket(&self, fd: u32) -> Result<&Descriptor> {
         let d = self.table.get(fd)?;
-        if !d.object.is_socket() {
-            return Err(ERRNO_NOTSOCK.into());
-        }
+        d.socket()?;
         Ok(d)
     }
 
@@ -26,9 +24,11 @@ impl WasiCtx {
     pub fn sock_accept(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, out: u32) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.socket(fd)?;
-        if !matches!(d.object, Object::TcpListener(_)) {
+        let listener = d.socket()?;
+        if !listener.listening {
             return Err(ERRNO_INVAL.into());
         }
+        let (family, kind) = (listener.family, listener.kind);
         d.check(RIGHTS_SOCK_ACCEPT)?;
         let flags = u16::try_from(flags).map_err(|_| ERRNO_INVAL)?;
         if flags & !FDFLAGS_NONBLOCK != 0 {
@@ -39,12 +39,20 @@ impl WasiCtx {
         if self.table.len() >= self.table.max_open() {
             return Err(ERRNO_MFILE.into());
         }
-        let (stream, peer) = self.blocking(fd, Direction::Read, |o| match o {
-            Object::TcpListener(l) => l.accept(),
-            _ => unreachable!("checked above"),
+        let conn = self.blocking(fd, Direction::Read, |o| {
+            Ok(rustix::net::accept_with(
+                o.fd(),
+                rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
+            )?)
         })?;
-        tracing::debug!(%peer, "accepted");
-        let mut d = Descriptor::new(Object::TcpStream(stream), rights::SOCKET, 0);
+        tracing::debug!(fd, "accepted a connection");
+        let sock = Socket {
+            fd: conn,
+            family,
+            kind,
+            listening: false,
+        };
+        let mut d = Descriptor::new(Object::Socket(sock), rights::SOCKET, 0);
         d.flags = flags;
         let newfd = self.table.push(d)?;
         mem.put_u32(out, newfd)?;
@@ -120,7 +128,7 @@ impl WasiCtx {
         if siflags != 0 {
             return Err(ERRNO_INVAL.into());
         }
-        if matches!(d.object, Object::TcpListener(_)) {
+        if d.socket()?.listening {
             return Err(ERRNO_NOTCONN.into());
         }
         let iovs = mem.iovecs(iovs, n)?;
@@ -130,8 +138,8 @@ impl WasiCtx {
                 0
             } else {
                 self.blocking(fd, Direction::Write, |o| match o {
-                    Object::TcpStream(s) => super::fd::send_vectored(s, &bufs),
-                    _ => unreachable!("checked above"),
+                    Object::Socket(s) => super::fd::send_vectored(s, &bufs),
+                    _ => Err(std::io::Error::from_raw_os_error(rustix::io::Errno::NOTSOCK.raw_os_error())),
                 })?
             }
         };
@@ -149,10 +157,16 @@ impl WasiCtx {
             _ => return Err(ERRNO_INVAL.into()),
         };
         d.check(RIGHTS_SOCK_SHUTDOWN)?;
-        match &d.object {
-            Object::TcpStream(s) => s.shutdown(how)?,
-            _ => return Err(ERRNO_NOTCONN.into()),
+        let s = d.socket()?;
+        if s.listening {
+            return Err(ERRNO_NOTCONN.into());
         }
+        let how = match how {
+            Shutdown::Read => rustix::net::Shutdown::Read,
+            Shutdown::Write => rustix::net::Shutdown::Write,
+            Shutdown::Both => rustix::net::Shutdown::Both,
+        };
+        rustix::net::shutdown(&s.fd, how)?;
         Ok(())
     }
 }

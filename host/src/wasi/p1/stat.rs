@@ -92,7 +92,7 @@ pub fn filetype_of_type(t: FileType) -> u8 {
 pub fn filetype_of(o: &Object) -> Result<u8> {
     Ok(match o {
         Object::Dir(_) => FILETYPE_DIRECTORY.raw(),
-        Object::TcpListener(_) | Object::TcpStream(_) => FILETYPE_SOCKET_STREAM.raw(),
+        Object::Socket(s) => socket_filetype(s),
         Object::File(_) | Object::Stdio(_) => filetype_of_mode(rustix::fs::fstat(o.fd())?.st_mode),
     })
 }
@@ -110,12 +110,20 @@ fn from_stat(st: &Stat) -> Filestat {
     }
 }
 
+/// preview1 type of a socket.
+pub fn socket_filetype(s: &crate::wasi::table::Socket) -> u8 {
+    match s.kind {
+        crate::wasi::table::SocketKind::Stream => FILETYPE_SOCKET_STREAM.raw(),
+        crate::wasi::table::SocketKind::Datagram => FILETYPE_SOCKET_DGRAM.raw(),
+    }
+}
+
 /// `filestat` of an open object.
 pub fn filestat_of_fd(o: &Object) -> Result<Filestat> {
     let st = rustix::fs::fstat(o.fd())?;
     let mut fs = from_stat(&st);
-    if o.is_socket() {
-        fs.filetype = FILETYPE_SOCKET_STREAM.raw();
+    if let Object::Socket(s) = o {
+        fs.filetype = socket_filetype(s);
     }
     Ok(fs)
 }
