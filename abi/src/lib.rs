@@ -216,21 +216,66 @@ use ValType::{I32, I64};
 
 /// Every function of [`MODULE`], in the order `docs/abi.md` lists them.
 pub const FUNCTIONS: &[Function] = &[
-    Function { name: "socket", params: &[I32, I32, I32, I32] },
-    Function { name: "bind", params: &[I32, I32] },
-    Function { name: "bind_unix", params: &[I32, I32, I32, I32] },
-    Function { name: "listen", params: &[I32, I32] },
-    Function { name: "connect", params: &[I32, I32] },
-    Function { name: "connect_unix", params: &[I32, I32, I32, I32] },
-    Function { name: "send_to", params: &[I32, I32, I32, I32, I32] },
-    Function { name: "recv_from", params: &[I32, I32, I32, I32, I32, I32, I32] },
-    Function { name: "local_addr", params: &[I32, I32] },
-    Function { name: "peer_addr", params: &[I32, I32] },
-    Function { name: "set_opt", params: &[I32, I32, I64] },
-    Function { name: "get_opt", params: &[I32, I32, I32] },
-    Function { name: "multicast_join", params: &[I32, I32, I32] },
-    Function { name: "multicast_leave", params: &[I32, I32, I32] },
-    Function { name: "resolve", params: &[I32, I32, I32, I32, I32, I32] },
+    Function {
+        name: "socket",
+        params: &[I32, I32, I32, I32],
+    },
+    Function {
+        name: "bind",
+        params: &[I32, I32],
+    },
+    Function {
+        name: "bind_unix",
+        params: &[I32, I32, I32, I32],
+    },
+    Function {
+        name: "listen",
+        params: &[I32, I32],
+    },
+    Function {
+        name: "connect",
+        params: &[I32, I32],
+    },
+    Function {
+        name: "connect_unix",
+        params: &[I32, I32, I32, I32],
+    },
+    Function {
+        name: "send_to",
+        params: &[I32, I32, I32, I32, I32],
+    },
+    Function {
+        name: "recv_from",
+        params: &[I32, I32, I32, I32, I32, I32, I32],
+    },
+    Function {
+        name: "local_addr",
+        params: &[I32, I32],
+    },
+    Function {
+        name: "peer_addr",
+        params: &[I32, I32],
+    },
+    Function {
+        name: "set_opt",
+        params: &[I32, I32, I64],
+    },
+    Function {
+        name: "get_opt",
+        params: &[I32, I32, I32],
+    },
+    Function {
+        name: "multicast_join",
+        params: &[I32, I32, I32],
+    },
+    Function {
+        name: "multicast_leave",
+        params: &[I32, I32, I32],
+    },
+    Function {
+        name: "resolve",
+        params: &[I32, I32, I32, I32, I32, I32],
+    },
 ];
 
 /// The guest's view: raw imports of [`MODULE`] (wasm32-wasip1 only).
@@ -246,7 +291,13 @@ pub mod raw {
         pub fn listen(fd: u32, backlog: u32) -> u16;
         pub fn connect(fd: u32, addr: *const u8) -> u16;
         pub fn connect_unix(fd: u32, dirfd: u32, path: *const u8, path_len: usize) -> u16;
-        pub fn send_to(fd: u32, iovs: *const u8, iovs_len: usize, addr: *const u8, out_sent: *mut u32) -> u16;
+        pub fn send_to(
+            fd: u32,
+            iovs: *const u8,
+            iovs_len: usize,
+            addr: *const u8,
+            out_sent: *mut u32,
+        ) -> u16;
         pub fn recv_from(
             fd: u32,
             iovs: *const u8,
@@ -304,7 +355,10 @@ mod tests {
     fn round_trips() {
         let v6 = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, 7, 3));
         for a in [SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)), v6] {
-            assert_eq!(SockAddr::from_bytes(&SockAddr::from(a).to_bytes()).to_socket_addr(), Some(a));
+            assert_eq!(
+                SockAddr::from_bytes(&SockAddr::from(a).to_bytes()).to_socket_addr(),
+                Some(a)
+            );
         }
         assert_eq!(SockAddr::unix().to_socket_addr(), None);
         let mut junk = [0xffu8; SOCKADDR_SIZE];
@@ -315,7 +369,11 @@ mod tests {
     #[test]
     fn function_names_are_unique() {
         for (i, f) in FUNCTIONS.iter().enumerate() {
-            assert!(FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name), "{}", f.name);
+            assert!(
+                FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name),
+                "{}",
+                f.name
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
+use crate::policy::{NetPolicy, Rule};
 use crate::run::RunConfig;
 
 /// Run WebAssembly (WASI preview1) programs in a precise sandbox.
@@ -55,6 +56,36 @@ pub struct RunArgs {
     /// preopened directories.
     #[arg(long = "tcplisten", value_name = "ADDR")]
     pub tcplisten: Vec<String>,
+
+    /// Let the guest listen (bind a TCP socket) on addresses matching RULE:
+    /// `*`, an IP, or a CIDR block, with an optional `:PORT` or `:LOW-HIGH`
+    /// (`127.0.0.1:8080`, `10.0.0.0/8:1000-2000`, `[::1]:443`, `*:80`). A
+    /// host name is resolved at start. Repeatable.
+    #[arg(long = "allow-listen", value_name = "RULE")]
+    pub allow_listen: Vec<String>,
+
+    /// Let the guest open TCP connections to addresses matching RULE
+    /// (same forms as --allow-listen). Repeatable.
+    #[arg(long = "allow-connect", value_name = "RULE")]
+    pub allow_connect: Vec<String>,
+
+    /// Let the guest bind UDP sockets to addresses matching RULE.
+    #[arg(long = "allow-udp-bind", value_name = "RULE")]
+    pub allow_udp_bind: Vec<String>,
+
+    /// Let the guest send datagrams to (or connect UDP sockets to)
+    /// addresses matching RULE; checked for every destination.
+    #[arg(long = "allow-udp-send", value_name = "RULE")]
+    pub allow_udp_send: Vec<String>,
+
+    /// Let the guest resolve host names.
+    #[arg(long)]
+    pub allow_dns: bool,
+
+    /// Let the guest use the network without limits (all of the above).
+    /// Unix sockets are always confined to the preopened directories.
+    #[arg(long)]
+    pub allow_net: bool,
 
     /// Largest linear memory the guest may have, in bytes; `K`, `M` and `G`
     /// suffixes are powers of 1024. Growing past it stops the guest.
@@ -136,6 +167,21 @@ impl RunArgs {
             cfg.tcplisten
                 .push(parse_addr(a).with_context(|| format!("--tcplisten {a}"))?);
         }
+        let rules = |list: &[String], flag: &str| -> Result<Vec<Rule>> {
+            let mut out = Vec::new();
+            for r in list {
+                out.extend(Rule::parse(r).with_context(|| format!("{flag} {r}"))?);
+            }
+            Ok(out)
+        };
+        cfg.net = NetPolicy {
+            all: self.allow_net,
+            dns: self.allow_dns,
+            listen: rules(&self.allow_listen, "--allow-listen")?,
+            connect: rules(&self.allow_connect, "--allow-connect")?,
+            udp_bind: rules(&self.allow_udp_bind, "--allow-udp-bind")?,
+            udp_send: rules(&self.allow_udp_send, "--allow-udp-send")?,
+        };
         cfg.max_memory = self.max_memory;
         cfg.max_fds = Some(self.max_fds);
         cfg.timeout = self.timeout;

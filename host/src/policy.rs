@@ -27,8 +27,12 @@ fn parse_ports(s: &str) -> Result<(u16, u16)> {
         Some((a, b)) => (a, b),
         None => (s, s),
     };
-    let lo: u16 = lo.parse().with_context(|| format!("`{s}` is not a port or port range"))?;
-    let hi: u16 = hi.parse().with_context(|| format!("`{s}` is not a port or port range"))?;
+    let lo: u16 = lo
+        .parse()
+        .with_context(|| format!("`{s}` is not a port or port range"))?;
+    let hi: u16 = hi
+        .parse()
+        .with_context(|| format!("`{s}` is not a port or port range"))?;
     if lo > hi {
         bail!("port range `{s}` is empty");
     }
@@ -43,7 +47,9 @@ fn parse_net(s: &str) -> Result<Option<(IpAddr, u8)>> {
         Some((ip, p)) => (ip, Some(p)),
         None => (s, None),
     };
-    let ip: IpAddr = ip.parse().with_context(|| format!("`{ip}` is not an IP address"))?;
+    let ip: IpAddr = ip
+        .parse()
+        .with_context(|| format!("`{ip}` is not an IP address"))?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let prefix = match prefix {
         Some(p) => p
@@ -74,11 +80,19 @@ impl Rule {
                 None if after.is_empty() => None,
                 None => bail!("`{s}`: expected `:PORT` after `]`"),
             };
-            return Ok(vec![Rule { net: parse_net(inner)?, ports, text }]);
+            return Ok(vec![Rule {
+                net: parse_net(inner)?,
+                ports,
+                text,
+            }]);
         }
         // A bare address or CIDR (IPv6 without brackets has no port).
         if let Ok(net) = parse_net(s) {
-            return Ok(vec![Rule { net, ports: None, text }]);
+            return Ok(vec![Rule {
+                net,
+                ports: None,
+                text,
+            }]);
         }
         let (host, ports) = match s.rsplit_once(':') {
             Some((h, p)) => (h, Some(parse_ports(p)?)),
@@ -130,11 +144,19 @@ fn canonical(ip: IpAddr) -> IpAddr {
 fn in_net(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix.min(32)) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix.min(32))
+            };
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix.min(128)) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix.min(128))
+            };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -227,7 +249,9 @@ impl NetPolicy {
         if self.all || self.dns {
             return true;
         }
-        tracing::warn!("denied: guest tried to resolve `{host}`; allow it with --allow-dns (or --allow-net)");
+        tracing::warn!(
+            "denied: guest tried to resolve `{host}`; allow it with --allow-dns (or --allow-net)"
+        );
         false
     }
 }
@@ -268,7 +292,16 @@ mod tests {
 
     #[test]
     fn bad_rules_are_rejected_with_a_reason() {
-        for bad in ["", "1.2.3.4:", "1.2.3.4:70000", "1.2.3.4:9-1", "1.2.3.4/33", "[::1", "[::1]x", "no.such.host.invalid"] {
+        for bad in [
+            "",
+            "1.2.3.4:",
+            "1.2.3.4:70000",
+            "1.2.3.4:9-1",
+            "1.2.3.4/33",
+            "[::1",
+            "[::1]x",
+            "no.such.host.invalid",
+        ] {
             assert!(Rule::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _, Result};
 use wasmtime::{Linker, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
+use crate::policy::NetPolicy;
 use crate::wasi::{self, ProcExit, TimedOut, WasiCtx, WasiView};
 
 /// Exit status when the guest trapped (128 + SIGABRT, as a crashed
@@ -42,6 +43,8 @@ pub struct RunConfig {
     pub dirs: Vec<(PathBuf, String, bool)>,
     /// Addresses to listen on before the guest starts (`--tcplisten`).
     pub tcplisten: Vec<SocketAddr>,
+    /// Network policy for extension sockets.
+    pub net: NetPolicy,
     /// Largest linear memory, in bytes.
     pub max_memory: Option<usize>,
     /// Most open guest fds.
@@ -91,6 +94,7 @@ impl RunConfig {
             b.max_fds(n);
         }
         b.deadline(deadline);
+        b.policy(self.net.clone());
 
         let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
         if let Some(m) = self.max_memory {

@@ -14,6 +14,7 @@ use super::errno::{Error, TimedOut};
 use super::reactor::Reactor;
 use super::rights;
 use super::table::{Descriptor, Family, FdTable, Object, Socket, SocketKind};
+use crate::policy::NetPolicy;
 
 /// Default cap on open guest fds (see `--max-fds`).
 pub const DEFAULT_MAX_FDS: usize = 16_384;
@@ -30,6 +31,8 @@ pub struct WasiCtx {
     pub reactor: Reactor,
     /// When `--timeout` runs out; blocking calls give up then.
     pub deadline: Option<Instant>,
+    /// What the guest may do on the network (extension sockets).
+    pub policy: NetPolicy,
 }
 
 impl WasiCtx {
@@ -55,6 +58,7 @@ pub struct WasiCtxBuilder {
     listeners: Vec<TcpListener>,
     max_fds: Option<usize>,
     deadline: Option<Instant>,
+    policy: NetPolicy,
 }
 
 impl WasiCtxBuilder {
@@ -93,6 +97,12 @@ impl WasiCtxBuilder {
     /// Blocking calls give up (and the guest is stopped) at `at`.
     pub fn deadline(&mut self, at: Option<Instant>) -> &mut Self {
         self.deadline = at;
+        self
+    }
+
+    /// Sets the network policy for extension sockets.
+    pub fn policy(&mut self, p: NetPolicy) -> &mut Self {
+        self.policy = p;
         self
     }
 
@@ -148,6 +158,7 @@ impl WasiCtxBuilder {
             table,
             reactor: Reactor::new().context("creating the poller")?,
             deadline: self.deadline,
+            policy: std::mem::take(&mut self.policy),
         })
     }
 }

@@ -15,7 +15,7 @@ pub trait WasiView: 'static {
     fn wasi(&mut self) -> &mut WasiCtx;
 }
 
-fn with_mem<T: WasiView>(
+pub(crate) fn with_mem<T: WasiView>(
     caller: &mut Caller<'_, T>,
     f: impl FnOnce(&mut WasiCtx, &mut GuestMem) -> Result<()>,
 ) -> Result<()> {
@@ -28,7 +28,7 @@ fn with_mem<T: WasiView>(
     f(host.wasi(), &mut GuestMem::new(data))
 }
 
-fn finish(name: &'static str, r: Result<()>) -> wasmtime::Result<i32> {
+pub(crate) fn finish(name: &'static str, r: Result<()>) -> wasmtime::Result<i32> {
     match r {
         Ok(()) => {
             tracing::trace!(target: "wasio::wasi", "{name} -> ok");
@@ -42,24 +42,34 @@ fn finish(name: &'static str, r: Result<()>) -> wasmtime::Result<i32> {
     }
 }
 
-macro_rules! p1 {
-    ($linker:ident; $( $name:ident ( $($arg:ident : $ty:ty),* ) );* $(;)?) => {
+/// Registers `WasiCtx` methods as wasm functions of `$module`. Each takes
+/// the guest memory and the raw arguments and returns `Result<()>`.
+macro_rules! host_fns {
+    ($linker:ident, $module:expr; $( $name:expr => $method:ident ( $($arg:ident : $ty:ty),* ) );* $(;)?) => {
         $(
             $linker.func_wrap(
-                MODULE,
-                stringify!($name),
+                $module,
+                $name,
                 |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<i32> {
-                    // Arguments arrive as wasm i32/i64; preview1 defines them
+                    // Arguments arrive as wasm i32/i64; the ABIs define them
                     // unsigned, so reinterpret the bits.
-                    let r = with_mem(&mut caller, |ctx, mem| ctx.$name(mem, $($arg as _),*));
-                    finish(stringify!($name), r)
+                    let r = with_mem(&mut caller, |ctx, mem| ctx.$method(mem, $($arg as _),*));
+                    finish($name, r)
                 },
             )?;
         )*
     };
 }
+pub(crate) use host_fns;
 
-/// Adds all 46 `wasi_snapshot_preview1` functions to `linker`.
+macro_rules! p1 {
+    ($linker:ident; $( $name:ident ( $($arg:ident : $ty:ty),* ) );* $(;)?) => {
+        host_fns!($linker, MODULE; $( stringify!($name) => $name ( $($arg : $ty),* ) );*);
+    };
+}
+
+/// Adds all 46 `wasi_snapshot_preview1` functions and the wasio socket
+/// extension to `linker`.
 pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     p1! { linker;
         args_get(argv: i32, buf: i32);
@@ -115,5 +125,6 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
             Err(wasmtime::Error::new(ProcExit(code)))
         },
     )?;
+    super::ext::add_to_linker(linker)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 pub mod ctx;
 pub mod errno;
+pub mod ext;
 pub mod linker;
 pub mod mem;
 pub mod p1;

@@ -224,7 +224,9 @@ impl WasiCtx {
                 }
                 let d = self.table.get(fd)?;
                 let nbytes = match (dir, &d.object) {
-                    (Direction::Read, Object::Socket(s)) if !s.listening && s.kind == SocketKind::Stream => {
+                    (Direction::Read, Object::Socket(s))
+                        if !s.listening && s.kind == SocketKind::Stream =>
+                    {
                         let n = rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0);
                         if n == 0 && !r.read_closed && !r.error {
                             // The remembered edge is stale (an earlier read

@@ -139,7 +139,9 @@ impl WasiCtx {
             } else {
                 self.blocking(fd, Direction::Write, |o| match o {
                     Object::Socket(s) => super::fd::send_vectored(s, &bufs),
-                    _ => Err(std::io::Error::from_raw_os_error(rustix::io::Errno::NOTSOCK.raw_os_error())),
+                    _ => Err(std::io::Error::from_raw_os_error(
+                        rustix::io::Errno::NOTSOCK.raw_os_error(),
+                    )),
                 })?
             }
         };

@@ -1,0 +1,251 @@
+//! `socket`, `bind`, `listen`, `connect`, `send_to`, `recv_from`,
+//! `local_addr`, `peer_addr`.
+
+use std::net::SocketAddr;
+
+use rustix::io::Errno as Os;
+use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
+use wasi::*;
+use wasio_abi::{AF_INET4, AF_INET6, AF_UNIX, RECV_PEEK, RECV_TRUNCATED, SOCK_DGRAM, SOCK_STREAM};
+
+use super::addr;
+use crate::policy::Action;
+use crate::wasi::ctx::WasiCtx;
+use crate::wasi::errno::Result;
+use crate::wasi::mem::GuestMem;
+use crate::wasi::reactor::Direction;
+use crate::wasi::rights;
+use crate::wasi::table::{Descriptor, Family, Object, Socket, SocketKind};
+
+impl WasiCtx {
+    pub(super) fn sock(&self, fd: u32) -> Result<&Socket> {
+        Ok(self.table.get(fd)?.socket()?)
+    }
+
+    /// `socket(domain, type, fdflags, out_fd)`.
+    pub fn ext_socket(
+        &mut self,
+        mem: &mut GuestMem,
+        domain: u32,
+        ty: u32,
+        fdflags: u32,
+        out: u32,
+    ) -> Result<()> {
+        mem.check(out, 4)?;
+        let (family, af) = match u16::try_from(domain).unwrap_or(0) {
+            AF_INET4 => (Family::Inet4, AddressFamily::INET),
+            AF_INET6 => (Family::Inet6, AddressFamily::INET6),
+            AF_UNIX => (Family::Unix, AddressFamily::UNIX),
+            _ => return Err(ERRNO_AFNOSUPPORT.into()),
+        };
+        let (kind, st) = match ty {
+            SOCK_STREAM => (SocketKind::Stream, SocketType::STREAM),
+            SOCK_DGRAM => (SocketKind::Datagram, SocketType::DGRAM),
+            _ => return Err(ERRNO_PROTOTYPE.into()),
+        };
+        let flags = u16::try_from(fdflags).map_err(|_| ERRNO_INVAL)?;
+        if flags & !FDFLAGS_NONBLOCK != 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        if self.table.len() >= self.table.max_open() {
+            return Err(ERRNO_MFILE.into());
+        }
+        let fd =
+            rustix::net::socket_with(af, st, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC, None)?;
+        let sock = Socket {
+            fd,
+            family,
+            kind,
+            listening: false,
+        };
+        let base = rights::SOCKET
+            | if kind == SocketKind::Stream {
+                RIGHTS_SOCK_ACCEPT
+            } else {
+                0
+            };
+        let mut d = Descriptor::new(Object::Socket(sock), base, 0);
+        d.flags = flags;
+        let newfd = self.table.push(d)?;
+        mem.put_u32(out, newfd)?;
+        Ok(())
+    }
+
+    /// `bind(fd, addr)`.
+    pub fn ext_bind(&mut self, mem: &mut GuestMem, fd: u32, addr_ptr: u32) -> Result<()> {
+        let a = addr::read(mem, addr_ptr)?;
+        let s = self.sock(fd)?;
+        if !addr::fits(s.family, &a) {
+            return Err(ERRNO_AFNOSUPPORT.into());
+        }
+        let action = match s.kind {
+            SocketKind::Stream => Action::Listen,
+            SocketKind::Datagram => Action::UdpBind,
+        };
+        if !self.policy.allows(action, &a) {
+            return Err(ERRNO_ACCES.into());
+        }
+        rustix::net::bind(&s.fd, &a)?;
+        Ok(())
+    }
+
+    /// `listen(fd, backlog)`.
+    pub fn ext_listen(&mut self, _: &mut GuestMem, fd: u32, backlog: u32) -> Result<()> {
+        let d = self.table.get_mut(fd)?;
+        let Object::Socket(s) = &mut d.object else {
+            return Err(ERRNO_NOTSOCK.into());
+        };
+        if s.kind != SocketKind::Stream {
+            return Err(ERRNO_NOTSUP.into());
+        }
+        rustix::net::listen(&s.fd, backlog.min(4096) as i32)?;
+        s.listening = true;
+        Ok(())
+    }
+
+    /// `connect(fd, addr)`.
+    pub fn ext_connect(&mut self, mem: &mut GuestMem, fd: u32, addr_ptr: u32) -> Result<()> {
+        let a = addr::read(mem, addr_ptr)?;
+        let s = self.sock(fd)?;
+        if !addr::fits(s.family, &a) {
+            return Err(ERRNO_AFNOSUPPORT.into());
+        }
+        let action = match s.kind {
+            SocketKind::Stream => Action::Connect,
+            SocketKind::Datagram => Action::UdpSend,
+        };
+        if !self.policy.allows(action, &a) {
+            return Err(ERRNO_ACCES.into());
+        }
+        let r = rustix::net::connect(&s.fd, &a);
+        self.finish_connect(fd, r)
+    }
+
+    /// A connect that is under way completes in the background when the
+    /// guest fd is non-blocking (`INPROGRESS`; writability then means
+    /// done, and `SO_ERROR` says how). A blocking guest fd waits here.
+    pub(super) fn finish_connect(&mut self, fd: u32, r: rustix::io::Result<()>) -> Result<()> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(Os::INPROGRESS) | Err(Os::AGAIN) => {
+                let nonblocking = self.table.get(fd)?.nonblocking();
+                if nonblocking {
+                    return Err(ERRNO_INPROGRESS.into());
+                }
+                let token = self.arm(fd)?;
+                let deadline = self.deadline;
+                if !self.reactor.wait_for(token, Direction::Write, deadline)? {
+                    return Err(self.timed_out());
+                }
+                match rustix::net::sockopt::socket_error(&self.sock(fd)?.fd)? {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `send_to(fd, iovs, iovs_len, addr, out_sent)`.
+    pub fn ext_send_to(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        addr_ptr: u32,
+        out: u32,
+    ) -> Result<()> {
+        mem.check(out, 4)?;
+        let a = addr::read(mem, addr_ptr)?;
+        let s = self.sock(fd)?;
+        if s.kind != SocketKind::Datagram {
+            return Err(ERRNO_ISCONN.into());
+        }
+        if !addr::fits(s.family, &a) {
+            return Err(ERRNO_AFNOSUPPORT.into());
+        }
+        self.table.get(fd)?.check(RIGHTS_FD_WRITE)?;
+        if !self.policy.allows(Action::UdpSend, &a) {
+            return Err(ERRNO_ACCES.into());
+        }
+        // A datagram is one unit: gather it.
+        let iovs = mem.iovecs(iovs, n)?;
+        let mut data = Vec::new();
+        for (p, l) in iovs {
+            data.extend_from_slice(mem.slice(p, l)?);
+        }
+        let sent = self.blocking(fd, Direction::Write, |o| {
+            Ok(rustix::net::sendto(o.fd(), &data, SendFlags::NOSIGNAL, &a)?)
+        })?;
+        mem.put_u32(out, sent as u32)?;
+        Ok(())
+    }
+
+    /// `recv_from(fd, iovs, iovs_len, riflags, out_len, out_roflags, out_addr)`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ext_recv_from(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        flags: u32,
+        out_len: u32,
+        out_flags: u32,
+        out_addr: u32,
+    ) -> Result<()> {
+        mem.check(out_len, 4)?;
+        mem.check(out_flags, 2)?;
+        mem.check(out_addr, wasio_abi::SOCKADDR_SIZE as u32)?;
+        if flags & !RECV_PEEK != 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        let s = self.sock(fd)?;
+        if s.listening {
+            return Err(ERRNO_NOTCONN.into());
+        }
+        self.table.get(fd)?.check(RIGHTS_FD_READ)?;
+        let mut os = RecvFlags::TRUNC;
+        if flags & RECV_PEEK != 0 {
+            os |= RecvFlags::PEEK;
+        }
+        let iovs = mem.iovecs(iovs, n)?;
+        let (p, l) = GuestMem::first_nonempty(&iovs).unwrap_or((0, 0));
+        let buf = mem.slice_mut(p, l)?;
+        let (got, full, from) = self.blocking(fd, Direction::Read, |o| {
+            let (n, full, from) = rustix::net::recvfrom(o.fd(), &mut *buf, os)?;
+            Ok((n, full, from))
+        })?;
+        let truncated = full > got;
+        mem.put_u32(out_len, got as u32)?;
+        mem.put_u16(out_flags, if truncated { RECV_TRUNCATED } else { 0 })?;
+        addr::write(mem, out_addr, &addr::from_any(from))?;
+        Ok(())
+    }
+
+    /// `local_addr(fd, out)`.
+    pub fn ext_local_addr(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+        mem.check(out, wasio_abi::SOCKADDR_SIZE as u32)?;
+        let a = rustix::net::getsockname(&self.sock(fd)?.fd)?;
+        addr::write(mem, out, &addr::from_any(Some(a)))
+    }
+
+    /// `peer_addr(fd, out)`.
+    pub fn ext_peer_addr(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+        mem.check(out, wasio_abi::SOCKADDR_SIZE as u32)?;
+        let a = rustix::net::getpeername(&self.sock(fd)?.fd)?;
+        if a.is_none() {
+            return Err(ERRNO_NOTCONN.into());
+        }
+        addr::write(mem, out, &addr::from_any(a))
+    }
+}
+
+/// For tests and messages: the IP address a socket is bound to.
+#[allow(dead_code)]
+pub(crate) fn bound(s: &Socket) -> Option<SocketAddr> {
+    rustix::net::getsockname(&s.fd)
+        .ok()
+        .and_then(|a| SocketAddr::try_from(a).ok())
+}
