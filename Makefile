@@ -30,9 +30,12 @@ build-guests: setup
 	$(CARGO) build -p wasio-examples --target $(WASM_TARGET)
 	$(CARGO) build -p wasio-bench --bin tokio-echo --target $(WASM_TARGET)
 
-# Runs wasm test binaries under our host: a scratch dir is preopened as /tmp.
+# Runs wasm test binaries under our host: a scratch dir is preopened as
+# /tmp, and the network is granted on 127.0.0.1 only.
 WASM_TMP := $(CURDIR)/$(TARGET_DIR)/wasm-tmp
-WASM_RUNNER := $(CURDIR)/$(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp --
+WASM_NET := --allow-listen 127.0.0.1 --allow-connect 127.0.0.1 \
+	--allow-udp-bind 127.0.0.1 --allow-udp-send 127.0.0.1 --allow-dns
+WASM_RUNNER := $(CURDIR)/$(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp $(WASM_NET) --
 
 ## Every test: unit and end-to-end tests natively, then the runtime's own
 ## tests (unit, integration, doc) built for wasm32-wasip1 under `wasio run`.

@@ -1,6 +1,7 @@
-//! TCP natively (bind/connect need the socket extension on wasm; the
-//! preopened-listener path is tested end to end under `wasio run`).
-#![cfg(not(target_os = "wasi"))]
+//! TCP, UDP and Unix sockets and name resolution. Under wasm the cargo
+//! runner grants 127.0.0.1 and preopens a scratch dir as /tmp.
+
+mod common;
 
 use std::time::Duration;
 
@@ -52,11 +53,10 @@ async fn echo_with_many_clients() {
 
 #[wasio::test]
 async fn connect_refused_is_an_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap().port()
+    };
     let r = wasio::time::timeout(
         Duration::from_secs(5),
         TcpStream::connect(("127.0.0.1", port)),
@@ -86,4 +86,114 @@ async fn peek_does_not_consume() {
     let mut s = server_side;
     s.read_exact(&mut all).await.unwrap();
     assert_eq!(&all, b"peekaboo");
+}
+
+#[wasio::test]
+async fn split_halves_work_from_two_tasks() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = wasio::spawn(async move {
+        let (c, peer) = listener.accept().await.unwrap();
+        assert!(peer.ip().is_loopback());
+        let (mut r, mut w) = c.into_split();
+        let mut buf = vec![0u8; 10_000];
+        r.read_exact(&mut buf).await.unwrap();
+        w.write_all(&buf).await.unwrap();
+    });
+    let s = TcpStream::connect(("127.0.0.1", addr.port()))
+        .await
+        .unwrap();
+    assert_eq!(s.peer_addr().unwrap(), addr);
+    assert!(s.local_addr().unwrap().ip().is_loopback());
+    s.set_nodelay(true).unwrap();
+    assert!(s.nodelay().unwrap());
+    let (mut r, mut w) = s.split();
+    let writer = async { w.write_all(&[5u8; 10_000]).await.unwrap() };
+    let mut back = vec![0u8; 10_000];
+    let reader = async { r.read_exact(&mut back).await.unwrap() };
+    futures_util::future::join(writer, reader).await;
+    assert!(back.iter().all(|&b| b == 5));
+    server.await.unwrap();
+}
+
+#[wasio::test]
+async fn udp_send_to_and_recv_from() {
+    use wasio::net::UdpSocket;
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    assert_eq!(a.send_to(b"hello", ba).await.unwrap(), 5);
+    let mut buf = [0u8; 64];
+    let (n, from) = b.peek_from(&mut buf).await.unwrap();
+    assert_eq!((&buf[..n], from), (&b"hello"[..], aa));
+    let (n, from) = b.recv_from(&mut buf).await.unwrap();
+    assert_eq!((&buf[..n], from), (&b"hello"[..], aa));
+    b.connect(aa).await.unwrap();
+    assert_eq!(b.peer_addr().unwrap(), aa);
+    b.send(b"back").await.unwrap();
+    let n = a.recv(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"back");
+    // A datagram longer than the buffer is cut to it.
+    a.send_to(&[1u8; 100], ba).await.unwrap();
+    let mut small = [0u8; 10];
+    assert_eq!(b.recv(&mut small).await.unwrap(), 10);
+    b.set_ttl(7).unwrap();
+    assert_eq!(b.ttl().unwrap(), 7);
+    b.set_broadcast(true).unwrap();
+    assert!(b.broadcast().unwrap());
+}
+
+#[wasio::test]
+async fn unix_stream_and_datagram() {
+    use wasio::net::{UnixDatagram, UnixListener, UnixStream};
+    let dir = common::scratch("unix");
+    let path = dir.join("s.sock");
+    let listener = UnixListener::bind(&path).await.unwrap();
+    let p2 = path.clone();
+    let client = wasio::spawn(async move {
+        let mut c = UnixStream::connect(&p2).await.unwrap();
+        c.write_all(b"over unix").await.unwrap();
+        c.close().await.unwrap();
+        let mut back = String::new();
+        c.read_to_string(&mut back).await.unwrap();
+        back
+    });
+    let (mut conn, addr) = listener.accept().await.unwrap();
+    assert!(addr.is_unnamed());
+    let mut got = Vec::new();
+    conn.read_to_end(&mut got).await.unwrap();
+    conn.write_all(&got).await.unwrap();
+    drop(conn);
+    assert_eq!(client.await.unwrap(), "over unix");
+
+    let dpath = dir.join("d.sock");
+    let server = UnixDatagram::bind(&dpath).await.unwrap();
+    let c = UnixDatagram::unbound().unwrap();
+    c.connect(&dpath).await.unwrap();
+    c.send(b"dgram").await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = server.recv(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"dgram");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[wasio::test]
+async fn lookup_of_literals_and_localhost() {
+    let v: Vec<_> = wasio::net::lookup_host("127.0.0.1:8080")
+        .await
+        .unwrap()
+        .collect();
+    assert_eq!(
+        v,
+        ["127.0.0.1:8080".parse::<std::net::SocketAddr>().unwrap()]
+    );
+    let v: Vec<_> = wasio::net::lookup_host(("localhost", 9))
+        .await
+        .unwrap()
+        .collect();
+    assert!(
+        v.iter().any(|a| a.ip().is_loopback() && a.port() == 9),
+        "{v:?}"
+    );
+    assert!(wasio::net::lookup_host("no-port").await.is_err());
 }

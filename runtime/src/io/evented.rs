@@ -57,15 +57,6 @@ impl<T: AsRawFd> Evented<T> {
         with_reactor(|r| r.wait_io(fd, dir, cx.waker()))?;
         Poll::Pending
     }
-
-    pub(crate) fn into_inner(self) -> T {
-        let fd = self.fd();
-        try_with_reactor(|r| r.forget(fd));
-        // Move out without running our Drop a second time.
-        let me = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `me` is never used or dropped again.
-        unsafe { std::ptr::read(&me.inner) }
-    }
 }
 
 impl<T: AsRawFd> Drop for Evented<T> {

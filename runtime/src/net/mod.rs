@@ -1,12 +1,34 @@
-//! Networking: TCP over sockets the host hands the guest.
+//! Networking: TCP, UDP and Unix sockets, and name resolution.
 //!
-//! Under `wasio run --tcplisten ADDR` (or any preview1 host that preopens
-//! sockets) a guest finds its listeners with
-//! [`TcpListener::from_preopened`]. Natively the same call reads systemd
-//! socket activation (`LISTEN_FDS`), and [`TcpListener::bind`] /
-//! [`TcpStream::connect`] work as usual; on wasm32-wasip1 those two need
-//! the wasio socket extension and report `Unsupported` until it exists.
+//! The same code runs on both targets. On wasm32-wasip1 sockets are
+//! created, bound, connected and addressed through the wasio socket
+//! extension (granted by `wasio run --allow-listen/--allow-connect/...`),
+//! and read, written, accepted and waited on with plain preview1 calls;
+//! natively the same operations are system calls. A host that preopens a
+//! listener (`wasio run --tcplisten`) is served through
+//! [`TcpListener::from_preopened`].
+//!
+//! ```no_run
+//! use wasio::io::{AsyncReadExt, AsyncWriteExt};
+//! use wasio::net::TcpStream;
+//!
+//! #[wasio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let mut s = TcpStream::connect("127.0.0.1:7000").await?;
+//!     s.write_all(b"ping").await?;
+//!     let mut buf = [0u8; 4];
+//!     s.read_exact(&mut buf).await?;
+//!     Ok(())
+//! }
+//! ```
 
+mod addr;
+mod socket;
 mod tcp;
+mod udp;
+mod unix;
 
-pub use tcp::{TcpListener, TcpStream};
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use tcp::{OwnedReadHalf, OwnedWriteHalf, TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixSocketAddr, UnixStream};

@@ -1,14 +1,18 @@
 //! [`TcpListener`] and [`TcpStream`].
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
+use wasio_abi::opt;
 
-use crate::io::evented::Evented;
+use super::addr::{each_addr, ToSocketAddrs};
+use super::socket::{finish_connect, new_io, poll_recv, poll_send, Io};
+use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
 /// A TCP socket server.
@@ -21,7 +25,7 @@ use crate::sys::{self, Direction};
 /// async fn main() -> std::io::Result<()> {
 ///     let listener = match TcpListener::from_preopened()? {
 ///         Some(l) => l,                                    // wasio run --tcplisten
-///         None => TcpListener::bind("127.0.0.1:7000").await?, // native
+///         None => TcpListener::bind("127.0.0.1:7000").await?, // --allow-listen, or native
 ///     };
 ///     loop {
 ///         let (mut conn, _) = listener.accept().await?;
@@ -38,31 +42,26 @@ use crate::sys::{self, Direction};
 /// ```
 #[derive(Debug)]
 pub struct TcpListener {
-    io: Evented<std::net::TcpListener>,
+    io: Io,
 }
 
 impl TcpListener {
-    /// Binds a listener to the first address that works.
-    ///
-    /// On wasm32-wasip1 this needs the wasio socket extension; until then
-    /// it fails with `Unsupported` (use `--tcplisten` and
-    /// [`from_preopened`](Self::from_preopened)).
+    /// Binds to the first address that works and starts listening
+    /// (`SO_REUSEADDR` on, backlog 1024). Under wasio the address must be
+    /// granted with `--allow-listen`.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last = None;
-        for a in addr.to_socket_addrs()? {
-            match sys::tcp_bind(a) {
-                Ok(l) => return TcpListener::from_std(l),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last
-            .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")))
+        each_addr(addr, |a| async move {
+            let fd = sys::net::socket(Family::of(&a), Kind::Stream)?;
+            sys::net::set_opt(&fd, opt::REUSEADDR, 1)?;
+            sys::net::bind(&fd, &a)?;
+            sys::net::listen(&fd, 1024)?;
+            Ok(TcpListener { io: new_io(fd) })
+        })
+        .await
     }
 
-    /// The first listening socket the host preopened, if any.
-    ///
-    /// On wasm32-wasip1: scans fds from 3 for a stream socket. Natively:
-    /// the first systemd-activated socket (`LISTEN_FDS` for this process).
+    /// The first listening socket the host preopened, if any
+    /// (`wasio run --tcplisten`; natively, systemd's `LISTEN_FDS`).
     pub fn from_preopened() -> io::Result<Option<TcpListener>> {
         Ok(Self::preopened()?.into_iter().next())
     }
@@ -74,7 +73,9 @@ impl TcpListener {
             .map(|fd| {
                 // SAFETY: the host handed this fd to the process, and it is
                 // taken only here, once.
-                TcpListener::from_std(unsafe { std::net::TcpListener::from_raw_fd(fd) })
+                let l =
+                    unsafe { <std::net::TcpListener as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+                TcpListener::from_std(l)
             })
             .collect()
     }
@@ -83,13 +84,8 @@ impl TcpListener {
     pub fn from_std(l: std::net::TcpListener) -> io::Result<TcpListener> {
         l.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: Evented::new(l),
+            io: new_io(OwnedFd::from(l)),
         })
-    }
-
-    /// The std listener inside (still non-blocking).
-    pub fn into_std(self) -> std::net::TcpListener {
-        self.io.into_inner()
     }
 
     /// Waits for a connection.
@@ -99,16 +95,44 @@ impl TcpListener {
 
     /// Polls for a connection.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((s, addr))) => Poll::Ready(TcpStream::from_std(s).map(|s| (s, addr))),
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        self.io
+            .poll_io(cx, Direction::Read, |s| sys::net::accept(&s.0))
+            .map_ok(|fd| {
+                let peer = sys::net::peer_addr(&fd)
+                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+                (TcpStream { io: new_io(fd) }, peer)
+            })
     }
 
-    /// The local address (unsupported by preview1: `Unsupported` there).
+    /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        sys::net::local_addr(&self.io.get_ref().0)
+    }
+
+    /// Sets the IP time-to-live of accepted sockets' packets.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        sys::net::set_opt(&self.io.get_ref().0, opt::TTL, ttl.into())
+    }
+
+    /// Connections as a stream (`futures_util::StreamExt::next`).
+    pub fn incoming(&self) -> Incoming<'_> {
+        Incoming { listener: self }
+    }
+}
+
+/// Stream of connections; see [`TcpListener::incoming`].
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    listener: &'a TcpListener,
+}
+
+impl futures_core::Stream for Incoming<'_> {
+    type Item = io::Result<TcpStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|r| Some(r.map(|(s, _)| s)))
     }
 }
 
@@ -118,108 +142,166 @@ impl AsRawFd for TcpListener {
     }
 }
 
-/// A TCP connection. Implements [`AsyncRead`] and [`AsyncWrite`].
+/// A TCP connection. Implements [`AsyncRead`] and [`AsyncWrite`] (also
+/// through `&TcpStream`, so reads and writes can happen from two tasks).
 #[derive(Debug)]
 pub struct TcpStream {
-    io: Evented<std::net::TcpStream>,
+    io: Io,
 }
 
 impl TcpStream {
-    /// Connects to the first address that accepts.
-    ///
-    /// On wasm32-wasip1 this needs the wasio socket extension and fails
-    /// with `Unsupported` until then.
+    /// Connects to the first address that accepts. Under wasio the address
+    /// must be granted with `--allow-connect`.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let mut last = None;
-        for a in addr.to_socket_addrs()? {
-            match connect_one(a).await {
-                Ok(s) => return Ok(s),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
-        }))
+        each_addr(addr, |a| async move {
+            let fd = sys::net::socket(Family::of(&a), Kind::Stream)?;
+            let done = sys::net::connect(&fd, &a)?;
+            let io = new_io(fd);
+            finish_connect(&io, done).await?;
+            Ok(TcpStream { io })
+        })
+        .await
     }
 
     /// Wraps a connected std stream, making it non-blocking.
     pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
         s.set_nonblocking(true)?;
         Ok(TcpStream {
-            io: Evented::new(s),
+            io: new_io(OwnedFd::from(s)),
         })
     }
 
-    /// The std stream inside (still non-blocking).
-    pub fn into_std(self) -> std::net::TcpStream {
-        self.io.into_inner()
+    fn fd(&self) -> &OwnedFd {
+        &self.io.get_ref().0
     }
 
-    /// The peer's address (unsupported by preview1: `Unsupported` there).
+    /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        sys::net::peer_addr(self.fd())
     }
 
-    /// The local address (unsupported by preview1: `Unsupported` there).
+    /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        sys::net::local_addr(self.fd())
     }
 
-    /// Disables Nagle's algorithm (natively; preview1 has no socket
-    /// options, so there it is `Unsupported`).
+    /// Disables (or enables) Nagle's algorithm.
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        self.io.get_ref().set_nodelay(on)
+        sys::net::set_opt(self.fd(), opt::NODELAY, on.into())
+    }
+
+    /// Whether Nagle's algorithm is disabled.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        Ok(sys::net::get_opt(self.fd(), opt::NODELAY)? != 0)
+    }
+
+    /// Sets the IP time-to-live.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::TTL, ttl.into())
+    }
+
+    /// The IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        Ok(sys::net::get_opt(self.fd(), opt::TTL)? as u32)
+    }
+
+    /// Sets `SO_LINGER` (`None`: off).
+    pub fn set_linger(&self, d: Option<std::time::Duration>) -> io::Result<()> {
+        sys::net::set_opt(
+            self.fd(),
+            opt::LINGER,
+            d.map_or(opt::LINGER_OFF, |d| d.as_secs()),
+        )
+    }
+
+    /// Sets `SO_KEEPALIVE`.
+    pub fn set_keepalive(&self, on: bool) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::KEEPALIVE, on.into())
     }
 
     /// Shuts down one or both halves.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        sys::net::shutdown(self.fd(), how)
     }
 
     /// Reads without consuming.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| s.peek(buf))).await
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| sys::net::recv(&s.0, buf, true))
+        })
+        .await
     }
 
     /// Waits until the stream is readable.
     pub async fn readable(&self) -> io::Result<()> {
-        let mut first = true;
+        self.ready(Direction::Read).await
+    }
+
+    /// Waits until the stream is writable.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Direction::Write).await
+    }
+
+    async fn ready(&self, dir: Direction) -> io::Result<()> {
+        let mut asked = false;
         std::future::poll_fn(|cx| {
-            if first {
-                first = false;
-                self.io.poll_ready(cx, Direction::Read)
-            } else {
-                Poll::Ready(Ok(()))
+            if asked {
+                return Poll::Ready(Ok(()));
             }
+            asked = true;
+            self.io.poll_ready(cx, dir)
         })
         .await
     }
-}
 
-async fn connect_one(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::from_std(sys::tcp_connect_start(addr)?)?;
-    // Writable means the handshake finished, one way or the other.
-    std::future::poll_fn(|cx| {
-        stream.io.poll_io(cx, Direction::Write, |s| {
-            if let Some(e) = s.take_error()? {
-                return Err(e);
-            }
-            match s.peer_addr() {
-                Ok(_) => Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                Err(e) => Err(e),
-            }
-        })
-    })
-    .await?;
-    Ok(stream)
+    /// Borrowed read and write halves (usable from two tasks at once with
+    /// `&TcpStream`'s own `AsyncRead`/`AsyncWrite`).
+    pub fn split(&self) -> (&TcpStream, &TcpStream) {
+        (self, self)
+    }
+
+    /// Owned halves that can move to different tasks.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        let rc = Rc::new(self);
+        (OwnedReadHalf(rc.clone()), OwnedWriteHalf(rc))
+    }
 }
 
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {
         self.io.fd()
+    }
+}
+
+impl AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        poll_recv(&self.io, cx, buf)
+    }
+}
+
+impl AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        poll_send(&self.io, cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(match self.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            r => r,
+        })
     }
 }
 
@@ -229,7 +311,7 @@ impl AsyncRead for TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        Pin::new(&mut &*self).poll_read(cx, buf)
     }
 }
 
@@ -239,26 +321,65 @@ impl AsyncWrite for TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+        Pin::new(&mut &*self).poll_write(cx, buf)
     }
 
-    fn poll_write_vectored(
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}
+
+/// The reading half of [`TcpStream::into_split`].
+#[derive(Debug)]
+pub struct OwnedReadHalf(Rc<TcpStream>);
+
+/// The writing half of [`TcpStream::into_split`]; closing it shuts down
+/// the write direction.
+#[derive(Debug)]
+pub struct OwnedWriteHalf(Rc<TcpStream>);
+
+impl OwnedReadHalf {
+    /// The stream both halves share.
+    pub fn as_ref(&self) -> &TcpStream {
+        &self.0
+    }
+}
+
+impl OwnedWriteHalf {
+    /// The stream both halves share.
+    pub fn as_ref(&self) -> &TcpStream {
+        &self.0
+    }
+}
+
+impl AsyncRead for OwnedReadHalf {
+    fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
+        buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut s| s.write_vectored(bufs))
+        Pin::new(&mut &*self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for OwnedWriteHalf {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self.0).poll_write(cx, buf)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self.0).poll_flush(cx)
     }
 
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(match self.io.get_ref().shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            r => r,
-        })
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self.0).poll_close(cx)
     }
 }

@@ -8,8 +8,10 @@
 //! - `Unparker::unpark()` to interrupt a `wait` from another thread;
 //! - `stdin_ready()`, a level-triggered readiness check of fd 0;
 //! - `THREADS`: whether another thread can wake a parked runtime;
-//! - `preopened_listener_fds()`, `tcp_bind(addr)`, `tcp_connect_start(addr)`:
-//!   where sockets come from on this platform.
+//! - `preopened_listener_fds()`: listening sockets the host handed over;
+//! - `net::*`: socket calls on raw fds (create, bind, listen, connect,
+//!   accept, send/recv, addresses, options, multicast, resolve), the wasio
+//!   extension on wasm and plain system calls natively.
 
 /// Which way an fd is waited on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +19,8 @@ pub(crate) enum Direction {
     Read,
     Write,
 }
+
+pub(crate) mod net_types;
 
 #[cfg(target_os = "wasi")]
 mod wasi;

@@ -15,6 +15,8 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::Direction;
 
+pub(crate) mod net;
+
 const WAKE: Token = Token(usize::MAX);
 
 /// Waits with mio.
@@ -147,17 +149,4 @@ pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
         return Ok(Vec::new());
     }
     Ok((3..3 + count).collect())
-}
-
-/// A listening socket (std sets SO_REUSEADDR).
-pub(crate) fn tcp_bind(addr: std::net::SocketAddr) -> io::Result<std::net::TcpListener> {
-    std::net::TcpListener::bind(addr)
-}
-
-/// Starts a non-blocking connect; completion shows as writability.
-pub(crate) fn tcp_connect_start(addr: std::net::SocketAddr) -> io::Result<std::net::TcpStream> {
-    let s = mio::net::TcpStream::connect(addr)?;
-    use std::os::fd::{FromRawFd, IntoRawFd};
-    // SAFETY: the fd moves from the mio stream into the std one.
-    Ok(unsafe { std::net::TcpStream::from_raw_fd(s.into_raw_fd()) })
 }

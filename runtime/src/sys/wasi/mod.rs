@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use super::Direction;
 
+pub(crate) mod net;
+
 /// Waits with `poll_oneoff`.
 pub(crate) struct Poller {
     subs: Vec<wasi::Subscription>,
@@ -170,21 +172,4 @@ pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
         fd += 1;
     }
     Ok(out)
-}
-
-fn no_extension(what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("{what} needs the wasio socket extension; preopen a listener with `wasio run --tcplisten ADDR` and use TcpListener::from_preopened()"),
-    )
-}
-
-/// Binding needs the socket extension (not yet available).
-pub(crate) fn tcp_bind(_addr: std::net::SocketAddr) -> io::Result<std::net::TcpListener> {
-    Err(no_extension("binding a socket"))
-}
-
-/// Connecting needs the socket extension (not yet available).
-pub(crate) fn tcp_connect_start(_addr: std::net::SocketAddr) -> io::Result<std::net::TcpStream> {
-    Err(no_extension("connecting a socket"))
 }

@@ -1,0 +1,204 @@
+//! [`UdpSocket`].
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use wasio_abi::opt;
+
+use super::addr::{each_addr, ToSocketAddrs};
+use super::socket::{new_io, Io};
+use crate::sys::net_types::{Family, Kind};
+use crate::sys::{self, Direction};
+
+/// A UDP socket.
+///
+/// ```no_run
+/// #[wasio::main]
+/// async fn main() -> std::io::Result<()> {
+///     // Under wasio: --allow-udp-bind 127.0.0.1 --allow-udp-send 127.0.0.1
+///     let sock = wasio::net::UdpSocket::bind("127.0.0.1:9000").await?;
+///     let mut buf = [0u8; 1500];
+///     loop {
+///         let (n, from) = sock.recv_from(&mut buf).await?;
+///         sock.send_to(&buf[..n], from).await?;
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct UdpSocket {
+    io: Io,
+}
+
+impl UdpSocket {
+    /// Binds to the first address that works (`--allow-udp-bind`).
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        each_addr(addr, |a| async move {
+            let fd = sys::net::socket(Family::of(&a), Kind::Datagram)?;
+            sys::net::bind(&fd, &a)?;
+            Ok(UdpSocket { io: new_io(fd) })
+        })
+        .await
+    }
+
+    /// Wraps a std socket, making it non-blocking.
+    pub fn from_std(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        s.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: new_io(OwnedFd::from(s)),
+        })
+    }
+
+    fn fd(&self) -> &OwnedFd {
+        &self.io.get_ref().0
+    }
+
+    /// Sets the default destination (`--allow-udp-send`) and accepts
+    /// datagrams only from it.
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        each_addr(addr, |a| async move {
+            // A UDP connect completes at once.
+            sys::net::connect(self.fd(), &a).map(drop)
+        })
+        .await
+    }
+
+    /// Sends to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Write, |s| sys::net::send(&s.0, buf))
+        })
+        .await
+    }
+
+    /// Receives from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| sys::net::recv(&s.0, buf, false))
+        })
+        .await
+    }
+
+    /// Sends one datagram to `target` (each destination is checked against
+    /// `--allow-udp-send`).
+    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        let a = target
+            .to_socket_addrs()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to send to"))?;
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Write, |s| sys::net::send_to(&s.0, buf, &a))
+        })
+        .await
+    }
+
+    /// Receives one datagram and who sent it. A datagram longer than `buf`
+    /// is truncated.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.recv_from_inner(buf, false).await
+    }
+
+    /// Like [`recv_from`](Self::recv_from) but leaves the datagram queued.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.recv_from_inner(buf, true).await
+    }
+
+    async fn recv_from_inner(&self, buf: &mut [u8], peek: bool) -> io::Result<(usize, SocketAddr)> {
+        let (n, from) = std::future::poll_fn(|cx| {
+            self.io.poll_io(cx, Direction::Read, |s| {
+                sys::net::recv_from(&s.0, buf, peek)
+            })
+        })
+        .await?;
+        let from = from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        Ok((n, from))
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        sys::net::local_addr(self.fd())
+    }
+
+    /// The connected peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        sys::net::peer_addr(self.fd())
+    }
+
+    /// Allows sending to broadcast addresses.
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::BROADCAST, on.into())
+    }
+
+    /// Whether broadcast is allowed.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        Ok(sys::net::get_opt(self.fd(), opt::BROADCAST)? != 0)
+    }
+
+    /// Sets the IP time-to-live.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::TTL, ttl.into())
+    }
+
+    /// The IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        Ok(sys::net::get_opt(self.fd(), opt::TTL)? as u32)
+    }
+
+    /// Joins an IPv4 multicast group on the interface with address
+    /// `interface` (`0.0.0.0`: any).
+    pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.membership_v4(multiaddr, interface, true)
+    }
+
+    /// Leaves an IPv4 multicast group.
+    pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
+        self.membership_v4(multiaddr, interface, false)
+    }
+
+    fn membership_v4(&self, g: Ipv4Addr, i: Ipv4Addr, join: bool) -> io::Result<()> {
+        let g = SocketAddr::V4(SocketAddrV4::new(g, 0));
+        let i = SocketAddr::V4(SocketAddrV4::new(i, 0));
+        sys::net::multicast(self.fd(), &g, &i, join)
+    }
+
+    /// Joins an IPv6 multicast group on interface index `interface` (0: any).
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.membership_v6(multiaddr, interface, true)
+    }
+
+    /// Leaves an IPv6 multicast group.
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.membership_v6(multiaddr, interface, false)
+    }
+
+    fn membership_v6(&self, g: &Ipv6Addr, index: u32, join: bool) -> io::Result<()> {
+        let g = SocketAddr::V6(SocketAddrV6::new(*g, 0, 0, 0));
+        let i = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 0, 0, index));
+        sys::net::multicast(self.fd(), &g, &i, join)
+    }
+
+    /// Whether multicast sent here loops back to this host (IPv4).
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::MULTICAST_LOOP_V4, on.into())
+    }
+
+    /// Multicast time-to-live (IPv4).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::MULTICAST_TTL_V4, ttl.into())
+    }
+
+    /// Whether multicast sent here loops back to this host (IPv6).
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        sys::net::set_opt(self.fd(), opt::MULTICAST_LOOP_V6, on.into())
+    }
+}
+
+impl AsRawFd for UdpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.fd()
+    }
+}

@@ -1,0 +1,224 @@
+//! Sockets on native targets: plain non-blocking system calls (rustix).
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::time::Duration;
+
+use rustix::net::sockopt as so;
+use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
+use wasio_abi::opt;
+
+use crate::sys::net_types::{Family, Kind};
+
+pub(crate) fn socket(family: Family, kind: Kind) -> io::Result<OwnedFd> {
+    let af = match family {
+        Family::V4 => AddressFamily::INET,
+        Family::V6 => AddressFamily::INET6,
+        Family::Unix => AddressFamily::UNIX,
+    };
+    let ty = match kind {
+        Kind::Stream => SocketType::STREAM,
+        Kind::Datagram => SocketType::DGRAM,
+    };
+    Ok(rustix::net::socket_with(
+        af,
+        ty,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
+
+pub(crate) fn bind(s: &OwnedFd, a: &SocketAddr) -> io::Result<()> {
+    Ok(rustix::net::bind(s, a)?)
+}
+
+pub(crate) fn listen(s: &OwnedFd, backlog: u32) -> io::Result<()> {
+    Ok(rustix::net::listen(s, backlog.min(i32::MAX as u32) as i32)?)
+}
+
+fn in_progress(r: rustix::io::Result<()>) -> io::Result<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::INPROGRESS) | Err(rustix::io::Errno::AGAIN) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `Ok(true)`: connected; `Ok(false)`: under way (wait for writability).
+pub(crate) fn connect(s: &OwnedFd, a: &SocketAddr) -> io::Result<bool> {
+    in_progress(rustix::net::connect(s, a))
+}
+
+pub(crate) fn bind_unix(s: &OwnedFd, path: &Path) -> io::Result<()> {
+    Ok(rustix::net::bind(s, &SocketAddrUnix::new(path)?)?)
+}
+
+pub(crate) fn connect_unix(s: &OwnedFd, path: &Path) -> io::Result<bool> {
+    in_progress(rustix::net::connect(s, &SocketAddrUnix::new(path)?))
+}
+
+pub(crate) fn accept(s: &OwnedFd) -> io::Result<OwnedFd> {
+    Ok(rustix::net::accept_with(
+        s,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+    )?)
+}
+
+pub(crate) fn recv(s: &OwnedFd, buf: &mut [u8], peek: bool) -> io::Result<usize> {
+    let flags = if peek {
+        RecvFlags::PEEK
+    } else {
+        RecvFlags::empty()
+    };
+    Ok(rustix::net::recv(s, buf, flags)?.0)
+}
+
+pub(crate) fn send(s: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
+    Ok(rustix::net::send(s, buf, SendFlags::NOSIGNAL)?)
+}
+
+pub(crate) fn recv_from(
+    s: &OwnedFd,
+    buf: &mut [u8],
+    peek: bool,
+) -> io::Result<(usize, Option<SocketAddr>)> {
+    let flags = if peek {
+        RecvFlags::PEEK
+    } else {
+        RecvFlags::empty()
+    };
+    let (n, _, from) = rustix::net::recvfrom(s, buf, flags)?;
+    Ok((n, from.and_then(|a| SocketAddr::try_from(a).ok())))
+}
+
+pub(crate) fn send_to(s: &OwnedFd, buf: &[u8], a: &SocketAddr) -> io::Result<usize> {
+    Ok(rustix::net::sendto(s, buf, SendFlags::NOSIGNAL, a)?)
+}
+
+pub(crate) fn shutdown(s: &OwnedFd, how: std::net::Shutdown) -> io::Result<()> {
+    let how = match how {
+        std::net::Shutdown::Read => rustix::net::Shutdown::Read,
+        std::net::Shutdown::Write => rustix::net::Shutdown::Write,
+        std::net::Shutdown::Both => rustix::net::Shutdown::Both,
+    };
+    Ok(rustix::net::shutdown(s, how)?)
+}
+
+fn ip(a: rustix::net::SocketAddrAny) -> io::Result<SocketAddr> {
+    SocketAddr::try_from(a)
+        .map_err(|_| io::Error::new(io::ErrorKind::Unsupported, "not an IP socket"))
+}
+
+pub(crate) fn local_addr(s: &OwnedFd) -> io::Result<SocketAddr> {
+    ip(rustix::net::getsockname(s)?)
+}
+
+pub(crate) fn peer_addr(s: &OwnedFd) -> io::Result<SocketAddr> {
+    match rustix::net::getpeername(s)? {
+        Some(a) => ip(a),
+        None => Err(io::ErrorKind::NotConnected.into()),
+    }
+}
+
+fn flag(v: u64) -> io::Result<bool> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(io::ErrorKind::InvalidInput.into()),
+    }
+}
+
+fn is_v6(s: &OwnedFd) -> io::Result<bool> {
+    Ok(so::socket_domain(s)? == AddressFamily::INET6)
+}
+
+/// Sets a `wasio_abi::opt` option.
+pub(crate) fn set_opt(s: &OwnedFd, o: u32, v: u64) -> io::Result<()> {
+    let inval = || io::Error::from(io::ErrorKind::InvalidInput);
+    match o {
+        opt::REUSEADDR => so::set_socket_reuseaddr(s, flag(v)?)?,
+        opt::NODELAY => so::set_tcp_nodelay(s, flag(v)?)?,
+        opt::KEEPALIVE => so::set_socket_keepalive(s, flag(v)?)?,
+        opt::TTL => {
+            let t = u8::try_from(v).map_err(|_| inval())?;
+            if is_v6(s)? {
+                so::set_ipv6_unicast_hops(s, Some(t))?
+            } else {
+                so::set_ip_ttl(s, t.into())?
+            }
+        }
+        opt::BROADCAST => so::set_socket_broadcast(s, flag(v)?)?,
+        opt::RECV_BUFFER_SIZE => so::set_socket_recv_buffer_size(s, v as usize)?,
+        opt::SEND_BUFFER_SIZE => so::set_socket_send_buffer_size(s, v as usize)?,
+        opt::LINGER => {
+            so::set_socket_linger(s, (v != opt::LINGER_OFF).then(|| Duration::from_secs(v)))?
+        }
+        opt::ONLY_V6 => so::set_ipv6_v6only(s, flag(v)?)?,
+        opt::MULTICAST_TTL_V4 => {
+            so::set_ip_multicast_ttl(s, u32::try_from(v).map_err(|_| inval())?)?
+        }
+        opt::MULTICAST_LOOP_V4 => so::set_ip_multicast_loop(s, flag(v)?)?,
+        opt::MULTICAST_LOOP_V6 => so::set_ipv6_multicast_loop(s, flag(v)?)?,
+        _ => return Err(inval()),
+    }
+    Ok(())
+}
+
+/// Reads a `wasio_abi::opt` option.
+pub(crate) fn get_opt(s: &OwnedFd, o: u32) -> io::Result<u64> {
+    let b = |x: bool| x as u64;
+    Ok(match o {
+        opt::REUSEADDR => b(so::socket_reuseaddr(s)?),
+        opt::NODELAY => b(so::tcp_nodelay(s)?),
+        opt::KEEPALIVE => b(so::socket_keepalive(s)?),
+        opt::TTL if is_v6(s)? => so::ipv6_unicast_hops(s)?.into(),
+        opt::TTL => so::ip_ttl(s)?.into(),
+        opt::BROADCAST => b(so::socket_broadcast(s)?),
+        opt::RECV_BUFFER_SIZE => so::socket_recv_buffer_size(s)? as u64,
+        opt::SEND_BUFFER_SIZE => so::socket_send_buffer_size(s)? as u64,
+        opt::LINGER => so::socket_linger(s)?.map_or(opt::LINGER_OFF, |d| d.as_secs()),
+        opt::ONLY_V6 => b(so::ipv6_v6only(s)?),
+        opt::MULTICAST_TTL_V4 => so::ip_multicast_ttl(s)?.into(),
+        opt::MULTICAST_LOOP_V4 => b(so::ip_multicast_loop(s)?),
+        opt::MULTICAST_LOOP_V6 => b(so::ipv6_multicast_loop(s)?),
+        _ => return Err(io::ErrorKind::InvalidInput.into()),
+    })
+}
+
+/// The pending error of a socket (how a finished connect reports).
+pub(crate) fn take_error(s: &OwnedFd) -> io::Result<Option<io::Error>> {
+    Ok(so::socket_error(s)?.err().map(io::Error::from))
+}
+
+pub(crate) fn multicast(
+    s: &OwnedFd,
+    group: &SocketAddr,
+    iface: &SocketAddr,
+    join: bool,
+) -> io::Result<()> {
+    match (group.ip(), iface) {
+        (IpAddr::V4(g), SocketAddr::V4(i)) => {
+            if join {
+                so::set_ip_add_membership(s, &g, i.ip())?
+            } else {
+                so::set_ip_drop_membership(s, &g, i.ip())?
+            }
+        }
+        (IpAddr::V6(g), SocketAddr::V6(i)) => {
+            if join {
+                so::set_ipv6_add_membership(s, &g, i.scope_id())?
+            } else {
+                so::set_ipv6_drop_membership(s, &g, i.scope_id())?
+            }
+        }
+        _ => return Err(io::ErrorKind::InvalidInput.into()),
+    }
+    Ok(())
+}
+
+/// Name resolution (the system resolver; it blocks this thread).
+pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    Ok((host, port).to_socket_addrs()?.collect())
+}
