@@ -21,6 +21,7 @@ pub struct Cli {
 
 /// `wasio` subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
     /// Run a WASI preview1 command module.
     Run(RunArgs),

@@ -342,16 +342,16 @@ pub struct OwnedReadHalf(Rc<TcpStream>);
 #[derive(Debug)]
 pub struct OwnedWriteHalf(Rc<TcpStream>);
 
-impl OwnedReadHalf {
+impl AsRef<TcpStream> for OwnedReadHalf {
     /// The stream both halves share.
-    pub fn as_ref(&self) -> &TcpStream {
+    fn as_ref(&self) -> &TcpStream {
         &self.0
     }
 }
 
-impl OwnedWriteHalf {
+impl AsRef<TcpStream> for OwnedWriteHalf {
     /// The stream both halves share.
-    pub fn as_ref(&self) -> &TcpStream {
+    fn as_ref(&self) -> &TcpStream {
         &self.0
     }
 }

@@ -9,6 +9,9 @@
 //!
 //! [`NetPolicy`]: crate::policy::NetPolicy
 
+// The argument lists are the ABI's, fixed by `wasio-abi`.
+#![allow(clippy::too_many_arguments)]
+
 mod addr;
 mod dns;
 mod opt;

@@ -183,7 +183,6 @@ impl WasiCtx {
     }
 
     /// `recv_from(fd, iovs, iovs_len, riflags, out_len, out_roflags, out_addr)`.
-    #[allow(clippy::too_many_arguments)]
     pub fn ext_recv_from(
         &mut self,
         mem: &mut GuestMem,
