@@ -28,6 +28,7 @@ pub fn errno_name(e: &io::Error) -> String {
         ("ENOTEMPTY", 39, 55),
         ("ELOOP", 40, 32),
         ("ENOTSOCK", 88, 57),
+        ("EADDRINUSE", 98, 3),
         ("ENOTSUP", 95, 58),
         ("ECONNREFUSED", 111, 14),
         ("ENOTCAPABLE", -1, 76),

@@ -233,9 +233,12 @@ impl NetPolicy {
             tracing::debug!(%addr, "allowed: {action}");
             return true;
         }
-        let spec = match addr {
-            SocketAddr::V4(_) => addr.to_string(),
-            SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
+        // Port 0 means "any free port": suggest the address alone.
+        let spec = match (addr, addr.port()) {
+            (SocketAddr::V4(v4), 0) => v4.ip().to_string(),
+            (SocketAddr::V6(v6), 0) => format!("[{}]", v6.ip()),
+            (SocketAddr::V4(_), _) => addr.to_string(),
+            (SocketAddr::V6(v6), p) => format!("[{}]:{p}", v6.ip()),
         };
         tracing::warn!(
             "denied: guest tried to {action} {addr}; allow it with `{} {spec}` (or --allow-net)",

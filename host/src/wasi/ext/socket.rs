@@ -91,13 +91,25 @@ impl WasiCtx {
 
     /// `listen(fd, backlog)`.
     pub fn ext_listen(&mut self, _: &mut GuestMem, fd: u32, backlog: u32) -> Result<()> {
-        let d = self.table.get_mut(fd)?;
-        let Object::Socket(s) = &mut d.object else {
-            return Err(ERRNO_NOTSOCK.into());
-        };
+        let s = self.sock(fd)?;
         if s.kind != SocketKind::Stream {
             return Err(ERRNO_NOTSUP.into());
         }
+        // An unbound socket would be bound by the system to the any-address
+        // and a free port: that is a bind, and needs the same grant.
+        if s.family != Family::Unix {
+            let local = rustix::net::getsockname(&s.fd)
+                .ok()
+                .and_then(|a| SocketAddr::try_from(a).ok());
+            if let Some(a) = local.filter(|a| a.port() == 0) {
+                if !self.policy.allows(Action::Listen, &a) {
+                    return Err(ERRNO_ACCES.into());
+                }
+            }
+        }
+        let Object::Socket(s) = &mut self.table.get_mut(fd)?.object else {
+            return Err(ERRNO_NOTSOCK.into());
+        };
         rustix::net::listen(&s.fd, backlog.min(4096) as i32)?;
         s.listening = true;
         Ok(())
@@ -239,12 +251,4 @@ impl WasiCtx {
         }
         addr::write(mem, out, &addr::from_any(a))
     }
-}
-
-/// For tests and messages: the IP address a socket is bound to.
-#[allow(dead_code)]
-pub(crate) fn bound(s: &Socket) -> Option<SocketAddr> {
-    rustix::net::getsockname(&s.fd)
-        .ok()
-        .and_then(|a| SocketAddr::try_from(a).ok())
 }

@@ -116,12 +116,9 @@ fn resolve_path(path: &Path) -> io::Result<(u32, String)> {
             }
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::PermissionDenied,
-        format!(
-            "{} is not under a preopened directory (wasio run --dir)",
-            path.display()
-        ),
+    // Like a file path outside every preopen: the guest lacks the capability.
+    Err(io::Error::from_raw_os_error(
+        wasi::ERRNO_NOTCAPABLE.raw() as i32
     ))
 }
 
@@ -275,7 +272,7 @@ pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     let mut out = vec![0u8; MAX * SOCKADDR_SIZE];
     let mut n = 0u32;
     // SAFETY: `out` holds MAX addresses; `host` outlives the call.
-    let r = check(unsafe {
+    check(unsafe {
         raw::resolve(
             host.as_ptr(),
             host.len(),
@@ -284,13 +281,7 @@ pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
             MAX as u32,
             &mut n,
         )
-    });
-    if let Err(e) = r {
-        return Err(io::Error::new(
-            e.kind(),
-            format!("failed to resolve `{host}`: {e}"),
-        ));
-    }
+    })?;
     Ok(out
         .chunks_exact(SOCKADDR_SIZE)
         .take(n as usize)

@@ -1,0 +1,69 @@
+//! `chat ADDR [N]`: a line-based chat room. Every line a client sends is
+//! broadcast to all other clients as `<id>: line`. Tasks and channels:
+//! one reader task per client feeding a broadcast channel, one writer task
+//! per client draining it. With N, exits after N clients have left.
+//!
+//! `wasio run --allow-listen 127.0.0.1 chat.wasm 127.0.0.1:7200`
+
+use futures_util::StreamExt;
+use wasio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use wasio::net::TcpListener;
+use wasio::sync::broadcast;
+
+#[derive(Clone, Debug)]
+struct Line {
+    from: usize,
+    text: String,
+}
+
+#[wasio::main]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:7200".into());
+    let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("count"));
+    let listener = TcpListener::bind(addr.as_str()).await?;
+    println!("listening on {}", listener.local_addr()?);
+    let (tx, rx) = broadcast::broadcast::<Line>(1024);
+    // Keep one receiver inactive so the channel stays open between clients.
+    let _keep = rx.deactivate();
+    let mut sessions = Vec::new();
+    let mut id = 0;
+    while limit.is_none_or(|l| sessions.len() < l) {
+        let (conn, _) = listener.accept().await?;
+        id += 1;
+        let me = id;
+        let (r, mut w) = conn.into_split();
+        let mut inbox = tx.new_receiver();
+        let writer = wasio::spawn(async move {
+            w.write_all(format!("welcome, you are {me}\n").as_bytes())
+                .await?;
+            while let Ok(line) = inbox.recv().await {
+                if line.from != me {
+                    w.write_all(format!("{}: {}\n", line.from, line.text).as_bytes())
+                        .await?;
+                }
+            }
+            Ok::<(), std::io::Error>(())
+        });
+        let tx = tx.clone();
+        sessions.push(wasio::spawn(async move {
+            let mut lines = BufReader::new(r).lines();
+            let mut said = 0;
+            while let Some(Ok(text)) = lines.next().await {
+                said += 1;
+                if tx.broadcast(Line { from: me, text }).await.is_err() {
+                    break;
+                }
+            }
+            writer.abort();
+            said
+        }));
+    }
+    let mut total = 0;
+    for s in sessions {
+        total += s.await?;
+    }
+    println!("{} clients said {total} lines", limit.unwrap_or(0));
+    Ok(())
+}

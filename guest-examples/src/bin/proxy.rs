@@ -1,0 +1,51 @@
+//! `proxy LISTEN UPSTREAM [N]`: accepts connections and relays each to
+//! UPSTREAM, both ways.
+//!
+//! `wasio run --allow-listen 127.0.0.1 --allow-connect 127.0.0.1:7000
+//! proxy.wasm 127.0.0.1:7100 127.0.0.1:7000`
+
+use wasio::io::AsyncWriteExt;
+use wasio::net::{TcpListener, TcpStream};
+
+async fn relay(client: TcpStream, upstream: String) -> std::io::Result<(u64, u64)> {
+    let server = TcpStream::connect(upstream.as_str()).await?;
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let up = wasio::spawn(async move {
+        let n = wasio::io::copy(&mut cr, &mut sw).await?;
+        sw.close().await?;
+        Ok::<u64, std::io::Error>(n)
+    });
+    let down = wasio::io::copy(&mut sr, &mut cw).await?;
+    cw.close().await?;
+    Ok((up.await??, down))
+}
+
+#[wasio::main]
+async fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (Some(listen), Some(upstream)) = (args.next(), args.next()) else {
+        eprintln!("usage: proxy LISTEN UPSTREAM [N]");
+        std::process::exit(2);
+    };
+    let limit: Option<usize> = args.next().map(|n| n.parse().expect("count"));
+    let listener = TcpListener::bind(listen.as_str()).await?;
+    println!("listening on {}", listener.local_addr()?);
+    let mut tasks = Vec::new();
+    while limit.is_none_or(|l| tasks.len() < l) {
+        let (client, _) = listener.accept().await?;
+        tasks.push(wasio::spawn(relay(client, upstream.clone())));
+    }
+    let (mut up, mut down) = (0, 0);
+    for t in tasks {
+        match t.await? {
+            Ok((u, d)) => {
+                up += u;
+                down += d;
+            }
+            Err(e) => eprintln!("proxy: {e}"),
+        }
+    }
+    println!("relayed {up} bytes up, {down} bytes down");
+    Ok(())
+}
