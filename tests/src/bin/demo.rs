@@ -2,9 +2,9 @@
 //! driven and narrated from outside.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use wasio_tests::{snapshot, wasio_bin, wasm_example};
@@ -54,50 +54,77 @@ fn main() -> Result<()> {
         println!("  {line}");
     }
 
-    println!("\n== 2. Sockets: echo-blocking.wasm serves a preopened TCP listener\n");
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    println!("\n== 2. Network: echo-tcp.wasm binds its own socket (--allow-listen 127.0.0.1)\n");
     let mut server = wasio()?
-        .arg("--tcplisten")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg(example("echo-blocking")?)
-        .args(["unused", "1"])
+        .args(["--allow-listen", "127.0.0.1"])
+        .arg(example("echo-tcp")?)
+        .args(["127.0.0.1:0", "1"])
         .stdout(Stdio::piped())
         .spawn()?;
     let mut log = BufReader::new(server.stdout.take().context("stdout")?);
     let mut line = String::new();
     log.read_line(&mut line)?;
     print!("guest: {line}");
-    let started = Instant::now();
-    let mut conn = loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(c) => break c,
-            Err(_) if started.elapsed() < Duration::from_secs(10) => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            Err(e) => return Err(e).context("connecting to the guest"),
-        }
-    };
-    for msg in [
-        "hello from outside the sandbox",
-        "wasio echoes every byte",
-        "bye",
-    ] {
+    let addr = line.trim().rsplit(' ').next().context("no address")?.to_string();
+    let mut conn = TcpStream::connect(addr.as_str()).context("connecting to the guest")?;
+    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+    for msg in ["hello from outside the sandbox", "wasio echoes every byte", "bye"] {
         conn.write_all(format!("{msg}\n").as_bytes())?;
         let mut back = vec![0u8; msg.len() + 1];
         conn.read_exact(&mut back)?;
-        println!(
-            "client sent {msg:?}, got back {:?}",
-            String::from_utf8_lossy(&back).trim_end()
-        );
+        println!("client sent {msg:?}, got back {:?}", String::from_utf8_lossy(&back).trim_end());
     }
     conn.shutdown(Shutdown::Write)?;
     let mut rest = String::new();
     log.read_to_string(&mut rest)?;
     print!("guest: {rest}");
-    let status = server.wait()?;
-    println!("server exited: {status}");
+    println!("server exited: {}", server.wait()?);
 
-    println!("\n== 3. Sandbox: sandbox-probe.wasm tries to get out\n");
+    println!("\n== 3. HTTP: http-hello.wasm answers keep-alive requests\n");
+    let mut server = wasio()?
+        .args(["--allow-listen", "127.0.0.1"])
+        .arg(example("http-hello")?)
+        .args(["127.0.0.1:0", "1"])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut log = BufReader::new(server.stdout.take().context("stdout")?);
+    let mut line = String::new();
+    log.read_line(&mut line)?;
+    let addr = line.trim().rsplit(' ').next().context("no address")?.to_string();
+    let mut conn = BufReader::new(TcpStream::connect(addr.as_str())?);
+    for i in 1..=3 {
+        let close = if i == 3 { "Connection: close\r\n" } else { "" };
+        conn.get_mut().write_all(format!("GET /{i} HTTP/1.1\r\nHost: demo\r\n{close}\r\n").as_bytes())?;
+        let mut status = String::new();
+        conn.read_line(&mut status)?;
+        let mut len = 0;
+        loop {
+            let mut h = String::new();
+            conn.read_line(&mut h)?;
+            if h == "\r\n" {
+                break;
+            }
+            if let Some(v) = h.strip_prefix("Content-Length: ") {
+                len = v.trim().parse()?;
+            }
+        }
+        let mut body = vec![0u8; len];
+        conn.read_exact(&mut body)?;
+        println!("GET /{i} -> {} {:?}", status.trim(), String::from_utf8_lossy(&body));
+    }
+    let mut rest = String::new();
+    log.read_to_string(&mut rest)?;
+    print!("guest: {rest}");
+    server.wait()?;
+
+    println!("\n== 4. Policy: without a grant the guest gets EACCES and carries on\n");
+    let out = wasio()?
+        .arg(example("net-probe")?)
+        .args(["127.0.0.1:0", "127.0.0.1:9", "127.0.0.1:9", "p.sock"])
+        .output()?;
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+
+    println!("\n== 5. Files sandbox: sandbox-probe.wasm tries to get out\n");
     let outside = tempfile::tempdir()?;
     let boxed = outside.path().join("box");
     std::fs::create_dir_all(boxed.join("sub"))?;
