@@ -62,8 +62,9 @@ conformance: build-host
 ## Benchmarks (release builds; QUICK=1 for a short smoke run). Prints a
 ## table and writes bench/results/latest.{md,json}.
 bench: setup
-	$(CARGO) build --release -p wasio-host -p wasio-bench
+	$(CARGO) build --release -p wasio-host -p wasio-bench -p wasio-examples
 	$(CARGO) build --release -p wasio-bench --bin rt-bench --target $(WASM_TARGET)
+	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --target $(WASM_TARGET)
 	$(TARGET_DIR)/release/bench $(if $(QUICK),--quick,)
 
 fmt:

@@ -1,21 +1,20 @@
-//! `make bench`: runs each benchmark in every configuration, interleaved
-//! and repeated, and prints one table (medians, min–max, ratio to native).
-//! Writes `bench/results/latest.md` and `bench/results/latest.json`.
+//! `make bench`: every scenario in every configuration, interleaved
+//! (A B C A B C ...) and repeated, medians reported with min–max and the
+//! ratio to native tokio. Prints one table per section and writes
+//! `bench/results/latest.md` and `bench/results/latest.json`.
 //!
-//! `bench [--quick] [--runs N]` (run from the workspace root, after the
-//! release builds `make bench` makes).
+//! `bench [--quick] [--runs N]`, from the workspace root after the release
+//! builds `make bench` makes. Servers run on core 0 and the load generator
+//! on core 1 (`taskset`) when the machine has two cores or more.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use serde_json::json;
-
-struct Config {
-    name: &'static str,
-    command: Vec<String>,
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,43 +23,146 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn require(p: &Path) -> String {
+fn require(rel: &str) -> String {
+    let p = root().join(rel);
     if !p.exists() {
-        eprintln!(
-            "bench: {} is missing: run `make bench`, which builds it",
-            p.display()
-        );
+        eprintln!("bench: {} is missing: run `make bench`, which builds it", p.display());
         std::process::exit(2);
     }
     p.display().to_string()
 }
 
-/// Runs one command and parses its `name value unit` lines.
-fn measure(cmd: &[String]) -> BTreeMap<String, (f64, String)> {
-    let out = Command::new(&cmd[0])
-        .args(&cmd[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", cmd[0]));
-    if !out.status.success() {
-        panic!(
-            "{} failed: {}",
-            cmd.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
+fn pinned(core: usize, argv: &[String]) -> Command {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores >= 2 && Path::new("/usr/bin/taskset").exists() {
+        let mut c = Command::new("/usr/bin/taskset");
+        c.arg("-c").arg(core.to_string()).args(argv);
+        c
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
     }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
+}
+
+/// Parses `name value unit` lines.
+fn metrics(text: &str) -> Vec<(String, f64, String)> {
+    text.lines()
         .filter_map(|l| {
             let mut it = l.split_whitespace();
-            let (name, value, unit) = (it.next()?, it.next()?, it.next()?);
-            Some((name.to_string(), (value.parse().ok()?, unit.to_string())))
+            let (n, v, u) = (it.next()?, it.next()?, it.next()?);
+            Some((n.to_string(), v.parse().ok()?, u.to_string()))
         })
         .collect()
 }
 
-fn median(v: &mut [f64]) -> f64 {
+fn run_to_end(argv: &[String]) -> String {
+    let out = pinned(0, argv).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
+    if !out.status.success() {
+        panic!("{} failed: {}", argv.join(" "), String::from_utf8_lossy(&out.stderr));
+    }
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts a server (core 0), waits for `listening on ADDR`, runs the load
+/// generator (core 1) against it, stops the server.
+fn run_load(server: &[String], mode: &str, conns: usize, secs: f64, loadgen: &str) -> String {
+    let mut child = pinned(0, server)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", server[0]));
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("server output");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{}: unexpected output {line:?}", server.join(" ")))
+        .to_string();
+    let argv = [loadgen.to_string(), mode.into(), addr, conns.to_string(), secs.to_string()];
+    let res = pinned(1, &argv).output().expect("loadgen");
+    let _ = child.kill();
+    let _ = child.wait();
+    String::from_utf8_lossy(&res.stdout).into_owned()
+}
+
+fn raise_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut l = getrlimit(Resource::Nofile);
+    if l.current < l.maximum {
+        l.current = l.maximum;
+        let _ = setrlimit(Resource::Nofile, l);
+    }
+}
+
+type Samples = BTreeMap<(String, String), BTreeMap<String, Vec<f64>>>;
+
+fn record(s: &mut Samples, units: &mut BTreeMap<String, String>, scenario: &str, config: &str, text: &str) {
+    for (metric, v, unit) in metrics(text) {
+        units.insert(metric.clone(), unit);
+        s.entry((scenario.to_string(), metric))
+            .or_default()
+            .entry(config.to_string())
+            .or_default()
+            .push(v);
+    }
+}
+
+fn stats(v: &mut [f64]) -> (f64, f64, f64) {
     v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn table(
+    title: &str,
+    configs: &[&str],
+    baseline: &str,
+    samples: &mut Samples,
+    units: &BTreeMap<String, String>,
+    md: &mut String,
+    rows: &mut Vec<serde_json::Value>,
+) {
+    let _ = writeln!(md, "\n### {title}\n");
+    let _ = write!(md, "| scenario | metric | unit |");
+    for c in configs {
+        let _ = write!(md, " {c} |");
+    }
+    for c in configs.iter().filter(|c| **c != baseline) {
+        let _ = write!(md, " {c} / {baseline} |");
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(md, "|{}", "---|".repeat(3 + configs.len() * 2 - 1));
+    for ((scenario, metric), by_config) in samples.iter_mut() {
+        let unit = &units[metric];
+        let _ = write!(md, "| {scenario} | {metric} | {unit} |");
+        let mut med = BTreeMap::new();
+        for c in configs {
+            match by_config.get_mut(*c) {
+                Some(v) if !v.is_empty() => {
+                    let (m, lo, hi) = stats(v);
+                    med.insert(*c, m);
+                    let _ = write!(md, " {m:.1} ({lo:.1}–{hi:.1}) |");
+                    rows.push(json!({"scenario": scenario, "metric": metric, "unit": unit,
+                        "config": c, "median": m, "min": lo, "max": hi, "samples": v}));
+                }
+                _ => {
+                    let _ = write!(md, " – |");
+                }
+            }
+        }
+        for c in configs.iter().filter(|c| **c != baseline) {
+            match (med.get(c), med.get(baseline)) {
+                (Some(x), Some(b)) if *b != 0.0 => {
+                    let _ = write!(md, " {:.2} |", x / b);
+                }
+                _ => {
+                    let _ = write!(md, " – |");
+                }
+            }
+        }
+        let _ = writeln!(md);
+    }
 }
 
 fn main() {
@@ -72,36 +174,56 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(if quick { 1 } else { 3 });
-    let scale = if quick { "0.1" } else { "1" };
-    let r = root();
-    let host = require(&r.join("target/release/wasio"));
-    let native = require(&r.join("target/release/rt-bench"));
-    let wasm = require(&r.join("target/wasm32-wasip1/release/rt-bench.wasm"));
-    let configs = [
-        Config {
-            name: "native",
-            command: vec![native, scale.into()],
-        },
-        Config {
-            name: "wasm",
-            command: vec![host, "run".into(), wasm, scale.into()],
-        },
-    ];
+    raise_fd_limit();
+    let started = Instant::now();
+    let host = require("target/release/wasio");
+    let w = |n: &str| require(&format!("target/wasm32-wasip1/release/{n}.wasm"));
+    let n = |n: &str| require(&format!("target/release/{n}"));
+    let loadgen = n("loadgen");
+    let grant = ["--allow-listen".to_string(), "127.0.0.1".to_string()];
+    let wasm_server = |name: &str| {
+        let mut v = vec![host.clone(), "run".into()];
+        v.extend(grant.iter().cloned());
+        v.extend([w(name), "127.0.0.1:0".into()]);
+        v
+    };
+    let any = "127.0.0.1:0".to_string();
 
-    // results[metric][config] = samples
-    let mut results: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
-    let mut units: BTreeMap<String, String> = BTreeMap::new();
+    // Section 1: runtime internals.
+    let scale = if quick { "0.1" } else { "1" }.to_string();
+    let rt_configs: [(&str, Vec<String>); 2] = [
+        ("native", vec![n("rt-bench"), scale.clone()]),
+        ("wasm", vec![host.clone(), "run".into(), w("rt-bench"), scale.clone()]),
+    ];
+    let mut rt = Samples::new();
+    let mut units = BTreeMap::new();
+
+    // Section 2: network servers.
+    let servers: Vec<(&str, &str, Vec<String>)> = vec![
+        ("echo", "wasm", wasm_server("echo-tcp")),
+        ("echo", "native", vec![n("echo-tcp"), any.clone()]),
+        ("echo", "tokio", vec![n("tokio-echo"), any.clone()]),
+        ("http", "wasm", wasm_server("http-hello")),
+        ("http", "native", vec![n("http-hello"), any.clone()]),
+        ("http", "tokio", vec![n("tokio-http"), any.clone()]),
+    ];
+    let conns: &[usize] = if quick { &[1, 50] } else { &[1, 50, 1000] };
+    let secs = if quick { 1.0 } else { 5.0 };
+    let mut net = Samples::new();
+
     for run in 0..runs {
-        for c in &configs {
-            eprintln!("bench: run {}/{runs}: {}", run + 1, c.name);
-            for (metric, (v, unit)) in measure(&c.command) {
-                results
-                    .entry(metric.clone())
-                    .or_default()
-                    .entry(c.name)
-                    .or_default()
-                    .push(v);
-                units.insert(metric, unit);
+        for (name, argv) in &rt_configs {
+            eprintln!("bench: run {}/{runs}: rt-bench {name}", run + 1);
+            let text = run_to_end(argv);
+            record(&mut rt, &mut units, "runtime", name, &text);
+        }
+        for mode in ["echo", "http"] {
+            for &c in conns {
+                for (m, config, argv) in servers.iter().filter(|(m, _, _)| *m == mode) {
+                    eprintln!("bench: run {}/{runs}: {m} c={c} {config}", run + 1);
+                    let text = run_load(argv, m, c, secs, &loadgen);
+                    record(&mut net, &mut units, &format!("{m} c={c}"), config, &text);
+                }
             }
         }
     }
@@ -109,60 +231,21 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Runtime internals (`rt-bench`), {runs} run(s){}, medians (min–max)\n",
-        if quick { ", quick scale 0.1" } else { "" }
+        "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max). Servers on core 0, \
+         load generator on core 1. Network: closed-loop connections, {secs} s each, 64-byte echo \
+         messages or keep-alive `GET /`.",
+        if quick { ", quick mode" } else { "" }
     );
-    let _ = writeln!(
-        md,
-        "| metric | unit | native | wasm under wasio | wasm / native |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|");
-    let mut json_rows = Vec::new();
-    for (metric, by_config) in &mut results {
-        let mut cells = Vec::new();
-        let mut meds = BTreeMap::new();
-        for c in &configs {
-            let v = by_config
-                .get_mut(c.name)
-                .map(|v| v.as_mut_slice())
-                .unwrap_or(&mut []);
-            if v.is_empty() {
-                cells.push("–".to_string());
-                continue;
-            }
-            let (lo, hi) = (
-                v.iter().cloned().fold(f64::INFINITY, f64::min),
-                v.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-            );
-            let m = median(v);
-            meds.insert(c.name, m);
-            cells.push(format!("{m:.1} ({lo:.1}–{hi:.1})"));
-            json_rows.push(json!({
-                "metric": metric, "config": c.name, "unit": units[metric],
-                "median": m, "min": lo, "max": hi, "samples": v,
-            }));
-        }
-        let ratio = match (meds.get("wasm"), meds.get("native")) {
-            (Some(w), Some(n)) if *n != 0.0 => format!("{:.2}", w / n),
-            _ => "–".into(),
-        };
-        let _ = writeln!(
-            md,
-            "| {metric} | {} | {} | {} | {ratio} |",
-            units[metric], cells[0], cells[1]
-        );
-    }
+    let mut rows = Vec::new();
+    table("Network servers", &["wasm", "native", "tokio"], "tokio", &mut net, &units, &mut md, &mut rows);
+    table("Runtime internals (rt-bench)", &["wasm", "native"], "native", &mut rt, &units, &mut md, &mut rows);
+    let _ = writeln!(md, "\nTotal time: {:.0} s", started.elapsed().as_secs_f64());
     print!("{md}");
-    let dir = r.join("bench/results");
+    let dir = root().join("bench/results");
     std::fs::create_dir_all(&dir).expect("bench/results");
     std::fs::write(dir.join("latest.md"), &md).expect("latest.md");
-    std::fs::write(
-        dir.join("latest.json"),
-        serde_json::to_string_pretty(
-            &json!({ "runs": runs, "quick": quick, "results": json_rows }),
-        )
-        .expect("json"),
-    )
-    .expect("latest.json");
+    let json = json!({ "runs": runs, "quick": quick, "results": rows });
+    std::fs::write(dir.join("latest.json"), serde_json::to_string_pretty(&json).expect("json"))
+        .expect("latest.json");
     eprintln!("bench: wrote {}", dir.join("latest.md").display());
 }

@@ -18,12 +18,17 @@ async fn main() -> std::io::Result<()> {
         .map(|n| n.parse().expect("connection count"));
     let std_listener = wasio_examples::preopened_listener(&addr)?;
     std_listener.set_nonblocking(true)?;
+    let local = std_listener.local_addr();
     let listener = tokio::net::TcpListener::from_std(std_listener)?;
-    println!("listening");
+    match local {
+        Ok(a) => println!("listening on {a}"),
+        Err(_) => println!("listening on the preopened socket"),
+    }
     let mut tasks = Vec::new();
     let mut accepted = 0;
     while limit.is_none_or(|l| accepted < l) {
         let (mut conn, _) = listener.accept().await?;
+        let _ = conn.set_nodelay(true);
         accepted += 1;
         tasks.push(tokio::spawn(async move {
             let (mut r, mut w) = conn.split();
