@@ -4,7 +4,7 @@
 //! (`wasm32-wasip1`) under a WASI preview1 host such as `wasio run` —
 //! and, from the same source, natively (on mio).
 //!
-//! - **tasks**: [`spawn`], [`JoinHandle`](task::JoinHandle),
+//! - **tasks**: [`spawn`], [`JoinHandle`],
 //!   [`task::yield_now`]; single-threaded, so tasks need not be `Send`;
 //! - **time**: [`time::sleep`], [`time::interval`], [`time::timeout`];
 //! - **I/O**: the `futures-io` traits and helpers in [`io`], async

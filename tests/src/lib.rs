@@ -201,3 +201,28 @@ pub fn snapshot(root: &std::path::Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// Connects to 127.0.0.1:`port`, retrying for up to 30 s while the server
+/// starts; reads time out after 60 s so a broken server fails the test.
+pub fn connect(port: u16) -> std::net::TcpStream {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => {
+                s.set_read_timeout(Some(Duration::from_secs(60)))
+                    .expect("timeout");
+                return s;
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("cannot connect to port {port}: {e}"),
+        }
+    }
+}

@@ -310,10 +310,7 @@ fn chat_broadcasts_between_clients() {
     for wasm_build in [true, false] {
         let srv = Server::start("chat", wasm_build, LOCAL, &["127.0.0.1:0", "3"]);
         let mut clients: Vec<BufReader<TcpStream>> = (0..3)
-            .map(|_| {
-                let s = BufReader::new(timed(TcpStream::connect(srv.sock()).unwrap()));
-                s
-            })
+            .map(|_| BufReader::new(timed(TcpStream::connect(srv.sock()).unwrap())))
             .collect();
         let mut ids = Vec::new();
         for c in &mut clients {

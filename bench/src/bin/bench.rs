@@ -26,7 +26,10 @@ fn root() -> PathBuf {
 fn require(rel: &str) -> String {
     let p = root().join(rel);
     if !p.exists() {
-        eprintln!("bench: {} is missing: run `make bench`, which builds it", p.display());
+        eprintln!(
+            "bench: {} is missing: run `make bench`, which builds it",
+            p.display()
+        );
         std::process::exit(2);
     }
     p.display().to_string()
@@ -57,9 +60,15 @@ fn metrics(text: &str) -> Vec<(String, f64, String)> {
 }
 
 fn run_to_end(argv: &[String]) -> String {
-    let out = pinned(0, argv).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
+    let out = pinned(0, argv)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
     if !out.status.success() {
-        panic!("{} failed: {}", argv.join(" "), String::from_utf8_lossy(&out.stderr));
+        panic!(
+            "{} failed: {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -80,7 +89,13 @@ fn run_load(server: &[String], mode: &str, conns: usize, secs: f64, loadgen: &st
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("{}: unexpected output {line:?}", server.join(" ")))
         .to_string();
-    let argv = [loadgen.to_string(), mode.into(), addr, conns.to_string(), secs.to_string()];
+    let argv = [
+        loadgen.to_string(),
+        mode.into(),
+        addr,
+        conns.to_string(),
+        secs.to_string(),
+    ];
     let res = pinned(1, &argv).output().expect("loadgen");
     let _ = child.kill();
     let _ = child.wait();
@@ -98,7 +113,13 @@ fn raise_fd_limit() {
 
 type Samples = BTreeMap<(String, String), BTreeMap<String, Vec<f64>>>;
 
-fn record(s: &mut Samples, units: &mut BTreeMap<String, String>, scenario: &str, config: &str, text: &str) {
+fn record(
+    s: &mut Samples,
+    units: &mut BTreeMap<String, String>,
+    scenario: &str,
+    config: &str,
+    text: &str,
+) {
     for (metric, v, unit) in metrics(text) {
         units.insert(metric.clone(), unit);
         s.entry((scenario.to_string(), metric))
@@ -193,7 +214,10 @@ fn main() {
     let scale = if quick { "0.1" } else { "1" }.to_string();
     let rt_configs: [(&str, Vec<String>); 2] = [
         ("native", vec![n("rt-bench"), scale.clone()]),
-        ("wasm", vec![host.clone(), "run".into(), w("rt-bench"), scale.clone()]),
+        (
+            "wasm",
+            vec![host.clone(), "run".into(), w("rt-bench"), scale.clone()],
+        ),
     ];
     let mut rt = Samples::new();
     let mut units = BTreeMap::new();
@@ -237,15 +261,34 @@ fn main() {
         if quick { ", quick mode" } else { "" }
     );
     let mut rows = Vec::new();
-    table("Network servers", &["wasm", "native", "tokio"], "tokio", &mut net, &units, &mut md, &mut rows);
-    table("Runtime internals (rt-bench)", &["wasm", "native"], "native", &mut rt, &units, &mut md, &mut rows);
+    table(
+        "Network servers",
+        &["wasm", "native", "tokio"],
+        "tokio",
+        &mut net,
+        &units,
+        &mut md,
+        &mut rows,
+    );
+    table(
+        "Runtime internals (rt-bench)",
+        &["wasm", "native"],
+        "native",
+        &mut rt,
+        &units,
+        &mut md,
+        &mut rows,
+    );
     let _ = writeln!(md, "\nTotal time: {:.0} s", started.elapsed().as_secs_f64());
     print!("{md}");
     let dir = root().join("bench/results");
     std::fs::create_dir_all(&dir).expect("bench/results");
     std::fs::write(dir.join("latest.md"), &md).expect("latest.md");
     let json = json!({ "runs": runs, "quick": quick, "results": rows });
-    std::fs::write(dir.join("latest.json"), serde_json::to_string_pretty(&json).expect("json"))
-        .expect("latest.json");
+    std::fs::write(
+        dir.join("latest.json"),
+        serde_json::to_string_pretty(&json).expect("json"),
+    )
+    .expect("latest.json");
     eprintln!("bench: wrote {}", dir.join("latest.md").display());
 }

@@ -36,7 +36,8 @@ async fn http_conn(addr: String, until: Instant) -> std::io::Result<Vec<u32>> {
     let mut lat = Vec::new();
     while Instant::now() < until {
         let t = Instant::now();
-        w.write_all(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
+        w.write_all(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+            .await?;
         let mut len = 0usize;
         loop {
             line.clear();

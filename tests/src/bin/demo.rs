@@ -65,14 +65,26 @@ fn main() -> Result<()> {
     let mut line = String::new();
     log.read_line(&mut line)?;
     print!("guest: {line}");
-    let addr = line.trim().rsplit(' ').next().context("no address")?.to_string();
+    let addr = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .context("no address")?
+        .to_string();
     let mut conn = TcpStream::connect(addr.as_str()).context("connecting to the guest")?;
     conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    for msg in ["hello from outside the sandbox", "wasio echoes every byte", "bye"] {
+    for msg in [
+        "hello from outside the sandbox",
+        "wasio echoes every byte",
+        "bye",
+    ] {
         conn.write_all(format!("{msg}\n").as_bytes())?;
         let mut back = vec![0u8; msg.len() + 1];
         conn.read_exact(&mut back)?;
-        println!("client sent {msg:?}, got back {:?}", String::from_utf8_lossy(&back).trim_end());
+        println!(
+            "client sent {msg:?}, got back {:?}",
+            String::from_utf8_lossy(&back).trim_end()
+        );
     }
     conn.shutdown(Shutdown::Write)?;
     let mut rest = String::new();
@@ -90,11 +102,17 @@ fn main() -> Result<()> {
     let mut log = BufReader::new(server.stdout.take().context("stdout")?);
     let mut line = String::new();
     log.read_line(&mut line)?;
-    let addr = line.trim().rsplit(' ').next().context("no address")?.to_string();
+    let addr = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .context("no address")?
+        .to_string();
     let mut conn = BufReader::new(TcpStream::connect(addr.as_str())?);
     for i in 1..=3 {
         let close = if i == 3 { "Connection: close\r\n" } else { "" };
-        conn.get_mut().write_all(format!("GET /{i} HTTP/1.1\r\nHost: demo\r\n{close}\r\n").as_bytes())?;
+        conn.get_mut()
+            .write_all(format!("GET /{i} HTTP/1.1\r\nHost: demo\r\n{close}\r\n").as_bytes())?;
         let mut status = String::new();
         conn.read_line(&mut status)?;
         let mut len = 0;
@@ -110,7 +128,11 @@ fn main() -> Result<()> {
         }
         let mut body = vec![0u8; len];
         conn.read_exact(&mut body)?;
-        println!("GET /{i} -> {} {:?}", status.trim(), String::from_utf8_lossy(&body));
+        println!(
+            "GET /{i} -> {} {:?}",
+            status.trim(),
+            String::from_utf8_lossy(&body)
+        );
     }
     let mut rest = String::new();
     log.read_to_string(&mut rest)?;
