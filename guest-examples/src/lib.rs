@@ -22,6 +22,7 @@ pub fn errno_name(e: &io::Error) -> String {
         ("ENOTDIR", 20, 54),
         ("EISDIR", 21, 31),
         ("EINVAL", 22, 28),
+        ("EMFILE", 24, 33),
         ("ENOSPC", 28, 51),
         ("ESPIPE", 29, 70),
         ("EROFS", 30, 69),

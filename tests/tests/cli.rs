@@ -255,3 +255,20 @@ fn precompiled_modules_run() {
     );
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
 }
+
+#[test]
+fn max_fds_caps_open_descriptors() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("f"), "x").unwrap();
+    let out = run(
+        wasio_run()
+            .args(["--max-fds", "16", "--dir"])
+            .arg(format!("{}::/d", tmp.path().display()))
+            .arg(wasm("limits"))
+            .args(["fds", "/d/f"]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // 16 = stdin, stdout, stderr, the preopen, and 12 files.
+    assert_eq!(stdout(&out), "opened 12, then EMFILE\n");
+}

@@ -5,6 +5,7 @@
 //! - `limits exit CODE`  exit with status CODE
 //! - `limits trap`       panic (a wasm trap under wasio)
 //! - `limits sleep SECS` sleep, then print "slept"
+//! - `limits fds PATH`   open PATH until that fails; print how many opened
 
 use std::time::{Duration, Instant};
 
@@ -30,12 +31,33 @@ fn main() {
         }
         "exit" => std::process::exit(n as i32),
         "trap" => panic!("deliberate trap"),
+        "fds" => {
+            let path = std::env::args().nth(2).expect("path");
+            let mut open = Vec::new();
+            loop {
+                match std::fs::File::open(&path) {
+                    Ok(f) => open.push(f),
+                    Err(e) => {
+                        println!(
+                            "opened {}, then {}",
+                            open.len(),
+                            wasio_examples::errno_name(&e)
+                        );
+                        break;
+                    }
+                }
+                if open.len() > 100_000 {
+                    println!("no limit");
+                    break;
+                }
+            }
+        }
         "sleep" => {
             std::thread::sleep(Duration::from_secs(n));
             println!("slept");
         }
         _ => {
-            eprintln!("usage: limits spin|alloc|exit|trap|sleep N");
+            eprintln!("usage: limits spin|alloc|exit|trap|sleep N | limits fds PATH");
             std::process::exit(2);
         }
     }
