@@ -455,3 +455,34 @@ fn allow_net_allows_everything_but_unix_stays_in_the_preopen() {
     );
     assert!(!dir.path().join("ro.sock").exists());
 }
+
+#[test]
+fn unix_paths_cannot_leave_the_preopen() {
+    let outer = tempfile::tempdir().unwrap();
+    let boxed = outer.path().join("box");
+    std::fs::create_dir(&boxed).unwrap();
+    // A real listening socket outside the box, and a symlink to it inside.
+    let outside = outer.path().join("outside.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, boxed.join("link.sock")).unwrap();
+    let out = run(
+        wasio_run()
+            .arg("--dir")
+            .arg(format!("{}::/sock", boxed.display()))
+            .arg(wasm("net-probe"))
+            .args(["127.0.0.1:0", "127.0.0.1:9", "127.0.0.1:9"])
+            .args(["/sock/../escape.sock", "/sock/link.sock"]),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("unix: ENOTCAPABLE\n"),
+        "bind through `..`: {text}"
+    );
+    assert!(
+        text.contains("unix connect: ENOTCAPABLE\n"),
+        "connect through a symlink: {text}"
+    );
+    assert!(!outer.path().join("escape.sock").exists());
+}

@@ -1,6 +1,6 @@
-//! `net-probe LISTEN CONNECT UDP UNIX`: tries one operation of each kind
-//! and reports whether the host allowed it, then keeps going. Used to test
-//! the sandbox policy (`wasio run --allow-*`).
+//! `net-probe LISTEN CONNECT UDP UNIX [UNIX_CONNECT]`: tries one operation
+//! of each kind and reports whether the host allowed it, then keeps going.
+//! Used to test the sandbox policy (`wasio run --allow-*`).
 
 use std::time::Duration;
 
@@ -16,9 +16,13 @@ fn report<T>(what: &str, r: std::io::Result<T>) {
 #[wasio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [listen, connect, udp, unix] = &args[..] else {
-        eprintln!("usage: net-probe LISTEN CONNECT UDP UNIX");
-        std::process::exit(2);
+    let (listen, connect, udp, unix, unix_connect) = match &args[..] {
+        [l, c, u, x] => (l, c, u, x, None),
+        [l, c, u, x, y] => (l, c, u, x, Some(y)),
+        _ => {
+            eprintln!("usage: net-probe LISTEN CONNECT UDP UNIX [UNIX_CONNECT]");
+            std::process::exit(2);
+        }
     };
     report("listen", TcpListener::bind(listen.as_str()).await);
     let c =
@@ -30,5 +34,8 @@ async fn main() {
     }
     report("dns", lookup_host(("localhost", 80)).await);
     report("unix", UnixListener::bind(unix).await);
+    if let Some(path) = unix_connect {
+        report("unix connect", wasio::net::UnixStream::connect(path).await);
+    }
     println!("still running");
 }
