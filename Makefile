@@ -63,8 +63,8 @@ conformance: build-host
 ## table and writes bench/results/latest.{md,json}.
 bench: setup
 	$(CARGO) build --release -p wasio-host -p wasio-bench -p wasio-examples
-	$(CARGO) build --release -p wasio-bench --bin rt-bench --target $(WASM_TARGET)
-	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --target $(WASM_TARGET)
+	$(CARGO) build --release -p wasio-bench --bin rt-bench --bin idle-server --bin fs-copy --target $(WASM_TARGET)
+	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --bin args-env --target $(WASM_TARGET)
 	$(TARGET_DIR)/release/bench $(if $(QUICK),--quick,)
 
 fmt:

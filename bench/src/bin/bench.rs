@@ -102,6 +102,87 @@ fn run_load(server: &[String], mode: &str, conns: usize, secs: f64, loadgen: &st
     String::from_utf8_lossy(&res.stdout).into_owned()
 }
 
+/// A process's resident memory (kB) and CPU time (s), from /proc.
+fn proc_usage(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss_kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (rss_kb, ticks / 100.0)
+}
+
+/// Idle cost: `conns` idle connections and a 100 ms timer; CPU use over
+/// `secs` and resident memory per connection.
+fn run_idle(server: &[String], conns: usize, secs: f64) -> String {
+    let mut child = pinned(0, server)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("server output");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("address")
+        .to_string();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (rss0, _) = proc_usage(child.id());
+    let mut held = Vec::with_capacity(conns);
+    for _ in 0..conns {
+        match std::net::TcpStream::connect(&addr) {
+            Ok(s) => held.push(s),
+            Err(e) => {
+                eprintln!("bench: idle: connect failed after {}: {e}", held.len());
+                break;
+            }
+        }
+    }
+    // One round trip proves the server is alive and has accepted them all.
+    if let Some(s) = held.last_mut() {
+        use std::io::{Read, Write};
+        let _ = s.write_all(b"x");
+        let mut b = [0u8; 1];
+        let _ = s.read_exact(&mut b);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (rss1, cpu0) = proc_usage(child.id());
+    std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+    let (_, cpu1) = proc_usage(child.id());
+    let n = held.len().max(1) as f64;
+    drop(held);
+    let _ = child.kill();
+    let _ = child.wait();
+    format!(
+        "cpu_pct {:.2} %\nrss_per_conn {:.0} bytes\n",
+        (cpu1 - cpu0) / secs * 100.0,
+        (rss1 - rss0) * 1024.0 / n
+    )
+}
+
+/// Wall time of one run of a command, in milliseconds.
+fn time_ms(argv: &[String]) -> f64 {
+    let t = Instant::now();
+    let st = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run");
+    assert!(st.success(), "{} failed", argv.join(" "));
+    t.elapsed().as_secs_f64() * 1e3
+}
+
 fn raise_fd_limit() {
     use rustix::process::{getrlimit, setrlimit, Resource};
     let mut l = getrlimit(Resource::Nofile);
@@ -111,7 +192,8 @@ fn raise_fd_limit() {
     }
 }
 
-type Samples = BTreeMap<(String, String), BTreeMap<String, Vec<f64>>>;
+/// (scenario order, scenario, metric) → config → samples.
+type Samples = BTreeMap<(usize, String, String), BTreeMap<String, Vec<f64>>>;
 
 fn record(
     s: &mut Samples,
@@ -120,9 +202,14 @@ fn record(
     config: &str,
     text: &str,
 ) {
+    let order = s
+        .keys()
+        .find(|(_, sc, _)| sc == scenario)
+        .map(|k| k.0)
+        .unwrap_or_else(|| s.keys().map(|k| k.0 + 1).max().unwrap_or(0));
     for (metric, v, unit) in metrics(text) {
         units.insert(metric.clone(), unit);
-        s.entry((scenario.to_string(), metric))
+        s.entry((order, scenario.to_string(), metric))
             .or_default()
             .entry(config.to_string())
             .or_default()
@@ -154,7 +241,7 @@ fn table(
     }
     let _ = writeln!(md);
     let _ = writeln!(md, "|{}", "---|".repeat(3 + configs.len() * 2 - 1));
-    for ((scenario, metric), by_config) in samples.iter_mut() {
+    for ((_, scenario, metric), by_config) in samples.iter_mut() {
         let unit = &units[metric];
         let _ = write!(md, "| {scenario} | {metric} | {unit} |");
         let mut med = BTreeMap::new();
@@ -232,6 +319,58 @@ fn main() {
         ("http", "tokio", vec![n("tokio-http"), any.clone()]),
     ];
     let conns: &[usize] = if quick { &[1, 50] } else { &[1, 50, 1000] };
+    let idle: Vec<(&str, Vec<String>)> = vec![
+        ("wasm", wasm_server("idle-server")),
+        ("native", vec![n("idle-server"), any.clone()]),
+        ("tokio", vec![n("tokio-idle"), any.clone()]),
+    ];
+    let idle_conns: &[usize] = if quick { &[1000] } else { &[1000, 10000] };
+    let idle_secs = if quick { 2.0 } else { 5.0 };
+    let mut other = Samples::new();
+    let scratch = root().join("target/bench-tmp");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let mib = if quick { 64 } else { 256 };
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(scratch.join("src.bin")).expect("src.bin");
+        let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7) as u8).collect();
+        for _ in 0..mib {
+            f.write_all(&chunk).expect("write src.bin");
+        }
+    }
+    let sd = scratch.display().to_string();
+    let copies: Vec<(&str, Vec<String>)> = vec![
+        (
+            "wasm",
+            vec![
+                host.clone(),
+                "run".into(),
+                "--dir".into(),
+                format!("{sd}::/d"),
+                w("fs-copy"),
+                "/d/src.bin".into(),
+                "/d/dst.bin".into(),
+            ],
+        ),
+        (
+            "native",
+            vec![
+                n("fs-copy"),
+                format!("{sd}/src.bin"),
+                format!("{sd}/dst.bin"),
+            ],
+        ),
+        (
+            "std",
+            vec![
+                n("std-copy"),
+                format!("{sd}/src.bin"),
+                format!("{sd}/dst.bin"),
+            ],
+        ),
+    ];
+    let cache = scratch.join("cache").display().to_string();
     let secs = if quick { 1.0 } else { 5.0 };
     let mut net = Samples::new();
 
@@ -240,6 +379,76 @@ fn main() {
             eprintln!("bench: run {}/{runs}: rt-bench {name}", run + 1);
             let text = run_to_end(argv);
             record(&mut rt, &mut units, "runtime", name, &text);
+        }
+        for &c in idle_conns {
+            for (config, argv) in &idle {
+                eprintln!("bench: run {}/{runs}: idle {c} conns {config}", run + 1);
+                let text = run_idle(argv, c, idle_secs);
+                record(
+                    &mut net,
+                    &mut units,
+                    &format!("idle {c} conns"),
+                    config,
+                    &text,
+                );
+            }
+        }
+        for (config, argv) in &copies {
+            eprintln!("bench: run {}/{runs}: file copy {config}", run + 1);
+            let text = run_to_end(argv);
+            record(
+                &mut other,
+                &mut units,
+                &format!("copy {mib} MiB"),
+                config,
+                &text,
+            );
+        }
+        {
+            eprintln!("bench: run {}/{runs}: start-up", run + 1);
+            let _ = std::fs::remove_dir_all(&cache);
+            let guest = w("args-env");
+            let first = time_ms(&[
+                host.clone(),
+                "run".into(),
+                "--cache-dir".into(),
+                cache.clone(),
+                guest.clone(),
+            ]);
+            let cached: Vec<f64> = (0..5)
+                .map(|_| {
+                    time_ms(&[
+                        host.clone(),
+                        "run".into(),
+                        "--cache-dir".into(),
+                        cache.clone(),
+                        guest.clone(),
+                    ])
+                })
+                .collect();
+            let native: Vec<f64> = (0..5).map(|_| time_ms(&[n("args-env")])).collect();
+            let med = |mut v: Vec<f64>| stats(&mut v).0;
+            record(
+                &mut other,
+                &mut units,
+                "start-up, first run (compiles)",
+                "wasm",
+                &format!("start_ms {first:.2} ms\n"),
+            );
+            record(
+                &mut other,
+                &mut units,
+                "start-up, cached",
+                "wasm",
+                &format!("start_ms {:.2} ms\n", med(cached)),
+            );
+            record(
+                &mut other,
+                &mut units,
+                "start-up, cached",
+                "native",
+                &format!("start_ms {:.2} ms\n", med(native)),
+            );
         }
         for mode in ["echo", "http"] {
             for &c in conns {
