@@ -22,11 +22,17 @@ pub struct Host {
     pub wasi: WasiCtx,
     /// Memory and table limits.
     pub limits: StoreLimits,
+    /// The guest's memory, once a host call has looked it up.
+    pub memory: Option<wasmtime::Memory>,
 }
 
 impl WasiView for Host {
     fn wasi(&mut self) -> &mut WasiCtx {
         &mut self.wasi
+    }
+
+    fn memory_slot(&mut self) -> &mut Option<wasmtime::Memory> {
+        &mut self.memory
     }
 }
 
@@ -105,6 +111,7 @@ impl RunConfig {
             Host {
                 wasi: b.build()?,
                 limits: limits.build(),
+                memory: None,
             },
         );
         store.limiter(|h| &mut h.limits);

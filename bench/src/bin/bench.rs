@@ -480,6 +480,15 @@ fn main() {
         &mut rows,
     );
     table(
+        "Files and start-up",
+        &["wasm", "native", "std"],
+        "native",
+        &mut other,
+        &units,
+        &mut md,
+        &mut rows,
+    );
+    table(
         "Runtime internals (rt-bench)",
         &["wasm", "native"],
         "native",
@@ -489,6 +498,7 @@ fn main() {
         &mut rows,
     );
     let _ = writeln!(md, "\nTotal time: {:.0} s", started.elapsed().as_secs_f64());
+    let _ = std::fs::remove_dir_all(&scratch);
     print!("{md}");
     let dir = root().join("bench/results");
     std::fs::create_dir_all(&dir).expect("bench/results");

@@ -1,6 +1,6 @@
 //! Registers the preview1 functions with a wasmtime `Linker`.
 
-use wasmtime::{Caller, Extern, Linker};
+use wasmtime::{Caller, Extern, Linker, Memory};
 
 use super::ctx::WasiCtx;
 use super::errno::{Error, ProcExit, Result};
@@ -13,16 +13,27 @@ pub const MODULE: &str = "wasi_snapshot_preview1";
 pub trait WasiView: 'static {
     /// The preview1 state.
     fn wasi(&mut self) -> &mut WasiCtx;
+
+    /// Where the guest's exported memory is remembered after the first
+    /// call, so later calls skip the export lookup by name.
+    fn memory_slot(&mut self) -> &mut Option<Memory>;
 }
 
 pub(crate) fn with_mem<T: WasiView>(
     caller: &mut Caller<'_, T>,
     f: impl FnOnce(&mut WasiCtx, &mut GuestMem) -> Result<()>,
 ) -> Result<()> {
-    let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
-        return Err(Error::Trap(wasmtime::Error::msg(
-            "the guest must export its linear memory as `memory`",
-        )));
+    let memory = match *caller.data_mut().memory_slot() {
+        Some(m) => m,
+        None => {
+            let Some(Extern::Memory(m)) = caller.get_export("memory") else {
+                return Err(Error::Trap(wasmtime::Error::msg(
+                    "the guest must export its linear memory as `memory`",
+                )));
+            };
+            *caller.data_mut().memory_slot() = Some(m);
+            m
+        }
     };
     let (data, host) = memory.data_and_store_mut(caller);
     f(host.wasi(), &mut GuestMem::new(data))

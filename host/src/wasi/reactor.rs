@@ -8,7 +8,6 @@
 //! `WouldBlock` (as tokio does). A stale "ready" costs the guest one
 //! `AGAIN`; it can never hide a real event.
 
-use std::collections::HashMap;
 use std::io;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
@@ -54,8 +53,9 @@ impl Readiness {
 pub struct Reactor {
     poll: Poll,
     events: Events,
-    next_token: usize,
-    ready: HashMap<Token, Readiness>,
+    /// Readiness by token; a token is an index, reused after `forget`.
+    ready: Vec<Option<Readiness>>,
+    free: Vec<usize>,
     /// How many times the reactor waited in the OS (for tests and benches).
     pub waits: u64,
 }
@@ -66,28 +66,48 @@ impl Reactor {
         Ok(Self {
             poll: Poll::new()?,
             events: Events::with_capacity(1024),
-            next_token: 0,
-            ready: HashMap::new(),
+            ready: Vec::new(),
+            free: Vec::new(),
             waits: 0,
         })
     }
 
     /// Registers `fd` for both directions and returns its token.
     pub fn register(&mut self, fd: RawFd) -> io::Result<Token> {
-        let token = Token(self.next_token);
-        self.poll.registry().register(
+        let index = self.free.pop().unwrap_or(self.ready.len());
+        if let Err(e) = self.poll.registry().register(
             &mut SourceFd(&fd),
-            token,
+            Token(index),
             Interest::READABLE | Interest::WRITABLE,
-        )?;
-        self.next_token += 1;
-        self.ready.insert(token, Readiness::default());
-        Ok(token)
+        ) {
+            if index < self.ready.len() {
+                self.free.push(index);
+            }
+            return Err(e);
+        }
+        if index == self.ready.len() {
+            self.ready.push(Some(Readiness::default()));
+        } else {
+            self.ready[index] = Some(Readiness::default());
+        }
+        Ok(Token(index))
+    }
+
+    fn slot(&mut self, token: Token) -> Option<&mut Readiness> {
+        self.ready.get_mut(token.0).and_then(Option::as_mut)
+    }
+
+    fn release(&mut self, token: Token) {
+        if let Some(s) = self.ready.get_mut(token.0) {
+            if s.take().is_some() {
+                self.free.push(token.0);
+            }
+        }
     }
 
     /// Forgets a registration. `fd` must still be open.
     pub fn deregister(&mut self, token: Token, fd: RawFd) {
-        self.ready.remove(&token);
+        self.release(token);
         // Closing the fd removes it from epoll anyway; an error here only
         // means it was already gone.
         let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
@@ -95,17 +115,23 @@ impl Reactor {
 
     /// Forgets a registration whose fd is about to be closed.
     pub fn forget(&mut self, token: Token) {
-        self.ready.remove(&token);
+        // The fd is closed right after: epoll forgets it, and no event for
+        // this token can arrive once it is reused.
+        self.release(token);
     }
 
     /// What is known about `token` now.
     pub fn readiness(&self, token: Token) -> Readiness {
-        self.ready.get(&token).copied().unwrap_or_default()
+        self.ready
+            .get(token.0)
+            .copied()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// An operation in direction `d` returned `WouldBlock`.
     pub fn clear(&mut self, token: Token, d: Direction) {
-        if let Some(r) = self.ready.get_mut(&token) {
+        if let Some(r) = self.slot(token) {
             match d {
                 Direction::Read => r.read = false,
                 Direction::Write => r.write = false,
@@ -125,7 +151,7 @@ impl Reactor {
         let mut n = 0;
         for ev in self.events.iter() {
             n += 1;
-            if let Some(r) = self.ready.get_mut(&ev.token()) {
+            if let Some(r) = self.ready.get_mut(ev.token().0).and_then(Option::as_mut) {
                 r.read |= ev.is_readable();
                 r.write |= ev.is_writable();
                 r.read_closed |= ev.is_read_closed();

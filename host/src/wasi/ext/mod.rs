@@ -50,10 +50,13 @@ mod tests {
 
     use crate::wasi::WasiCtx;
 
-    struct H(WasiCtx);
+    struct H(WasiCtx, Option<wasmtime::Memory>);
     impl crate::wasi::WasiView for H {
         fn wasi(&mut self) -> &mut WasiCtx {
             &mut self.0
+        }
+        fn memory_slot(&mut self) -> &mut Option<wasmtime::Memory> {
+            &mut self.1
         }
     }
 
@@ -64,7 +67,7 @@ mod tests {
         let engine = Engine::default();
         let mut linker = Linker::<H>::new(&engine);
         super::add_to_linker(&mut linker).unwrap();
-        let mut store = Store::new(&engine, H(WasiCtx::builder().build().unwrap()));
+        let mut store = Store::new(&engine, H(WasiCtx::builder().build().unwrap(), None));
         for f in wasio_abi::FUNCTIONS {
             let ext = linker
                 .get(&mut store, wasio_abi::MODULE, f.name)
