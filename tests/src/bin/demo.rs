@@ -33,6 +33,32 @@ fn example(name: &str) -> Result<std::path::PathBuf> {
     Ok(p)
 }
 
+/// Starts a socket example under `wasio run --allow-listen 127.0.0.1` for
+/// one connection; returns it, its stdout and the address it printed.
+fn start_server(
+    name: &str,
+) -> Result<(
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+)> {
+    let mut server = wasio()?
+        .args(["--allow-listen", "127.0.0.1"])
+        .arg(example(name)?)
+        .args(["127.0.0.1:0", "1"])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut log = BufReader::new(server.stdout.take().context("stdout")?);
+    let mut line = String::new();
+    log.read_line(&mut line)?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("{name} printed {line:?}"))?
+        .to_string();
+    Ok((server, log, addr))
+}
+
 fn main() -> Result<()> {
     println!("== 1. Files: fs-tour.wasm works inside a preopened directory\n");
     let dir = tempfile::tempdir()?;
@@ -55,22 +81,8 @@ fn main() -> Result<()> {
     }
 
     println!("\n== 2. Network: echo-tcp.wasm binds its own socket (--allow-listen 127.0.0.1)\n");
-    let mut server = wasio()?
-        .args(["--allow-listen", "127.0.0.1"])
-        .arg(example("echo-tcp")?)
-        .args(["127.0.0.1:0", "1"])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut log = BufReader::new(server.stdout.take().context("stdout")?);
-    let mut line = String::new();
-    log.read_line(&mut line)?;
-    print!("guest: {line}");
-    let addr = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .context("no address")?
-        .to_string();
+    let (mut server, mut log, addr) = start_server("echo-tcp")?;
+    println!("guest: listening on {addr}");
     let mut conn = TcpStream::connect(addr.as_str()).context("connecting to the guest")?;
     conn.set_read_timeout(Some(Duration::from_secs(10)))?;
     for msg in [
@@ -93,21 +105,7 @@ fn main() -> Result<()> {
     println!("server exited: {}", server.wait()?);
 
     println!("\n== 3. HTTP: http-hello.wasm answers keep-alive requests\n");
-    let mut server = wasio()?
-        .args(["--allow-listen", "127.0.0.1"])
-        .arg(example("http-hello")?)
-        .args(["127.0.0.1:0", "1"])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut log = BufReader::new(server.stdout.take().context("stdout")?);
-    let mut line = String::new();
-    log.read_line(&mut line)?;
-    let addr = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .context("no address")?
-        .to_string();
+    let (mut server, mut log, addr) = start_server("http-hello")?;
     let mut conn = BufReader::new(TcpStream::connect(addr.as_str())?);
     for i in 1..=3 {
         let close = if i == 3 { "Connection: close\r\n" } else { "" };
