@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use wasmtime::{Cache, CacheConfig, Config, Engine, Module, Precompiled};
+use wasmtime::{Config, Engine, Module, Precompiled};
 
 /// Where compiled modules are kept between runs: `$WASIO_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/wasio`, else `~/.cache/wasio`.
@@ -17,12 +17,12 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wasio"))
 }
 
-/// A wasmtime engine and the compilation cache it writes to.
+/// A wasmtime engine and the directory where compiled modules are kept.
 pub struct HostEngine {
     /// The engine (Cranelift, epoch interruption on).
     pub engine: Engine,
-    /// The cache, when enabled.
-    pub cache: Option<Cache>,
+    /// Compiled-code cache directory, when enabled.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Builds the engine every run and compile uses. Epoch interruption is
@@ -31,31 +31,31 @@ pub struct HostEngine {
 pub fn engine(cache_dir: Option<&Path>) -> Result<HostEngine> {
     let mut config = Config::new();
     config.epoch_interruption(true);
-    let mut cache = None;
-    if let Some(dir) = cache_dir {
-        let mut cc = CacheConfig::new();
-        cc.with_directory(dir);
-        match Cache::new(cc) {
-            Ok(c) => {
-                config.cache(Some(c.clone()));
-                cache = Some(c);
-            }
-            Err(e) => tracing::warn!("compilation cache disabled: {e:#}"),
-        }
-    }
     let engine = Engine::new(&config)
         .map_err(anyhow::Error::from)
         .context("configuring wasmtime")?;
-    Ok(HostEngine { engine, cache })
+    Ok(HostEngine {
+        engine,
+        cache_dir: cache_dir.map(Path::to_path_buf),
+    })
 }
 
 impl HostEngine {
-    /// Loads a module like [`load`], logging whether the cache served it.
+    /// Loads a module like [`load`], going through the compilation cache.
+    ///
+    /// The cache holds one uncompressed `.cwasm` per (module bytes, engine
+    /// configuration, wasio version), so a hit is a memory-mapped load with
+    /// no decompression: the cheapest start wasmtime offers.
     pub fn load(&self, path: &Path) -> Result<Module> {
         let started = std::time::Instant::now();
-        let hits = self.cache.as_ref().map(Cache::cache_hits).unwrap_or(0);
-        let module = load(&self.engine, path)?;
-        let cached = self.cache.as_ref().map(Cache::cache_hits).unwrap_or(0) > hits;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let (module, cached) = match (&self.cache_dir, Engine::detect_precompiled(&bytes)) {
+            (Some(dir), None) if bytes.starts_with(b"\0asm") => {
+                self.through_cache(dir, &bytes, path)?
+            }
+            _ => (from_bytes(&self.engine, &bytes, path)?, false),
+        };
         tracing::info!(
             module = %path.display(),
             elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
@@ -64,31 +64,79 @@ impl HostEngine {
         );
         Ok(module)
     }
+
+    fn through_cache(&self, dir: &Path, bytes: &[u8], path: &Path) -> Result<(Module, bool)> {
+        let file = dir.join(format!("{}.cwasm", self.cache_key(bytes)));
+        if file.is_file() {
+            // SAFETY: the file is native code this host wrote for this very
+            // engine configuration (the key covers it); wasmtime still
+            // checks its header and rejects anything incompatible.
+            match unsafe { Module::deserialize_file(&self.engine, &file) } {
+                Ok(m) => return Ok((m, true)),
+                Err(e) => tracing::debug!("ignoring cache entry {}: {e}", file.display()),
+            }
+        }
+        let module = from_bytes(&self.engine, bytes, path)?;
+        // A cache that cannot be written only makes the next start slower.
+        if let Err(e) = store(&module, dir, &file) {
+            tracing::warn!(
+                "cannot write the compilation cache in {}: {e:#}",
+                dir.display()
+            );
+        }
+        Ok((module, false))
+    }
+
+    /// One SipHash pass over the module plus its length: hashing is the
+    /// main cost of a cache hit for large modules, and a collision would
+    /// need two modules of the same length with the same 64-bit hash.
+    fn cache_key(&self, bytes: &[u8]) -> String {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        ("wasio-cache-v1", env!("CARGO_PKG_VERSION")).hash(&mut h);
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        h.write(bytes);
+        format!("{:016x}-{}", h.finish(), bytes.len())
+    }
 }
 
-/// Loads a `.wasm` module (compiling it, or taking it from the cache) or a
-/// module precompiled by `wasio compile`.
+/// Writes `module` to `file` atomically (temporary file, then rename).
+fn store(module: &Module, dir: &Path, file: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let code = module.serialize().map_err(anyhow::Error::from)?;
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, code)?;
+    std::fs::rename(&tmp, file)?;
+    Ok(())
+}
+
+/// Loads a `.wasm` module (compiling it) or a module precompiled by
+/// `wasio compile`, without the cache.
 pub fn load(engine: &Engine, path: &Path) -> Result<Module> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    match Engine::detect_precompiled(&bytes) {
+    from_bytes(engine, &bytes, path)
+}
+
+fn from_bytes(engine: &Engine, bytes: &[u8], path: &Path) -> Result<Module> {
+    match Engine::detect_precompiled(bytes) {
         Some(Precompiled::Module) => {
             // SAFETY: a precompiled module is native code; wasio only loads
             // ones whose header wasmtime recognises, and the user chose to
             // run it. `wasio compile` documents this trust.
-            unsafe { Module::deserialize(engine, &bytes) }
+            unsafe { Module::deserialize(engine, bytes) }
                 .map_err(anyhow::Error::from)
                 .with_context(|| {
-                format!(
-                    "{} was precompiled by another wasio or wasmtime build; run `wasio compile` again",
-                    path.display()
-                )
-            })
+                    format!(
+                        "{} was precompiled by another wasio or wasmtime build; run `wasio compile` again",
+                        path.display()
+                    )
+                })
         }
         Some(Precompiled::Component) => bail!(
             "{} is a component; wasio runs preview1 core modules",
             path.display()
         ),
-        None if bytes.starts_with(b"\0asm") => Module::new(engine, &bytes)
+        None if bytes.starts_with(b"\0asm") => Module::new(engine, bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{} is not a valid WebAssembly module", path.display())),
         None => bail!(
@@ -110,4 +158,38 @@ pub fn compile(engine: &Engine, input: &Path, output: &Path) -> Result<()> {
         .with_context(|| format!("compiling {}", input.display()))?;
     std::fs::write(output, code).with_context(|| format!("cannot write {}", output.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The smallest valid module: magic and version.
+    const EMPTY: &[u8] = b"\0asm\x01\0\0\0";
+
+    #[test]
+    fn cache_hits_after_a_miss_and_survives_a_corrupt_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let he = engine(Some(dir.path())).unwrap();
+        let p = Path::new("empty.wasm");
+        let (_, hit) = he.through_cache(dir.path(), EMPTY, p).unwrap();
+        assert!(!hit);
+        let (_, hit) = he.through_cache(dir.path(), EMPTY, p).unwrap();
+        assert!(hit);
+        let entry = dir.path().join(format!("{}.cwasm", he.cache_key(EMPTY)));
+        std::fs::write(&entry, b"not native code").unwrap();
+        let (_, hit) = he.through_cache(dir.path(), EMPTY, p).unwrap();
+        assert!(!hit, "a corrupt entry is a miss");
+        let (_, hit) = he.through_cache(dir.path(), EMPTY, p).unwrap();
+        assert!(hit, "and it was rewritten");
+    }
+
+    #[test]
+    fn cache_key_depends_on_the_bytes() {
+        let he = engine(None).unwrap();
+        let mut other = EMPTY.to_vec();
+        other.extend_from_slice(&[0, 1, 0]); // an empty custom section
+        assert_ne!(he.cache_key(EMPTY), he.cache_key(&other));
+        assert_eq!(he.cache_key(EMPTY), he.cache_key(EMPTY));
+    }
 }
