@@ -91,6 +91,7 @@ fn hostile_arguments_get_errnos() {
         ("poll_oneoff no subscriptions", inval),
         ("poll_oneoff subscriptions out of bounds", fault),
         ("poll_oneoff huge count", fault),
+        ("poll_oneoff count out of bounds", fault),
         ("sock_shutdown on stdout", notsock),
         ("sock_accept on a directory", notsock),
         ("sock_recv unknown fd", badf),

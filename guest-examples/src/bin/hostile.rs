@@ -104,6 +104,10 @@ fn main() {
             "poll_oneoff huge count",
             p1::poll_oneoff(ok_ptr, ok_ptr, i32::MAX, ok_ptr),
         );
+        report(
+            "poll_oneoff count out of bounds",
+            p1::poll_oneoff(ok_ptr, ok_ptr, 1, WILD),
+        );
         report("sock_shutdown on stdout", p1::sock_shutdown(1, 3));
         report("sock_accept on a directory", p1::sock_accept(3, 0, ok_ptr));
         report(

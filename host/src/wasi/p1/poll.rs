@@ -51,9 +51,11 @@ impl WasiCtx {
         if n == 0 {
             return Err(ERRNO_INVAL.into());
         }
-        // Both arrays must be addressable before anything happens.
-        mem.slice(subs_ptr, n.checked_mul(SUB_SIZE).ok_or(ERRNO_FAULT)?)?;
-        mem.slice(events_ptr, n.checked_mul(EVENT_SIZE).ok_or(ERRNO_FAULT)?)?;
+        // Both arrays and the count must be addressable before anything
+        // happens (waiting consumes readiness).
+        mem.check(subs_ptr, n.checked_mul(SUB_SIZE).ok_or(ERRNO_FAULT)?)?;
+        mem.check(events_ptr, n.checked_mul(EVENT_SIZE).ok_or(ERRNO_FAULT)?)?;
+        mem.check(out, 4)?;
         let start = Instant::now();
         let mut subs = Vec::with_capacity(n as usize);
         for i in 0..n {
