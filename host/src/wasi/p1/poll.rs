@@ -79,11 +79,18 @@ impl WasiCtx {
         }
 
         let mut events = Vec::new();
+        // Subscriptions already answered: a second look never unanswers one
+        // (a reactor turn only adds readiness), so it is not asked again.
+        let mut answered = vec![false; subs.len()];
         let mut first = true;
         loop {
             let now = Instant::now();
             let mut next_clock: Option<Instant> = None;
-            for &(userdata, tag, sub) in &subs {
+            for (i, &(userdata, tag, sub)) in subs.iter().enumerate() {
+                if answered[i] {
+                    continue;
+                }
+                let before = events.len();
                 let ev = |error: Errno| Event {
                     userdata,
                     error: error.raw(),
@@ -108,16 +115,16 @@ impl WasiCtx {
                         Err(e) => events.push(ev(e)),
                     },
                 }
+                answered[i] = events.len() > before;
             }
             if !events.is_empty() {
                 if first {
                     // Something was ready at once, but the kernel may hold
                     // events the readiness table has not seen yet: collect
-                    // them without waiting and answer with everything, so a
+                    // them without waiting and add what became ready, so a
                     // socket that stays ready (say, writable) cannot starve
                     // the others.
                     first = false;
-                    events.clear();
                     self.reactor.turn(Some(Duration::ZERO))?;
                     continue;
                 }
