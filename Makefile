@@ -3,7 +3,15 @@
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip1
 WASI_TESTSUITE ?= $(abspath ../shared/wasi-testsuite)
-TARGET_DIR := target
+# cargo's target directory: $(CARGO_TARGET_DIR) when set (many users set it
+# globally), else ./target. Cargo itself reads the same variable.
+ifneq ($(CARGO_TARGET_DIR),)
+override CARGO_TARGET_DIR := $(abspath $(CARGO_TARGET_DIR))
+export CARGO_TARGET_DIR
+TARGET_DIR := $(CARGO_TARGET_DIR)
+else
+TARGET_DIR := $(CURDIR)/target
+endif
 HOST := $(TARGET_DIR)/debug/wasio
 
 .PHONY: all setup build build-host build-guests test run conformance bench fmt clippy lint clean
@@ -32,10 +40,10 @@ build-guests: setup
 
 # Runs wasm test binaries under our host: a scratch dir is preopened as
 # /tmp, and the network is granted on 127.0.0.1 only.
-WASM_TMP := $(CURDIR)/$(TARGET_DIR)/wasm-tmp
+WASM_TMP := $(TARGET_DIR)/wasm-tmp
 WASM_NET := --allow-listen 127.0.0.1 --allow-connect 127.0.0.1 \
 	--allow-udp-bind 127.0.0.1 --allow-udp-send 127.0.0.1 --allow-dns
-WASM_RUNNER := $(CURDIR)/$(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp $(WASM_NET) --
+WASM_RUNNER := $(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp $(WASM_NET) --
 
 ## Every test: unit and end-to-end tests natively, then the runtime's own
 ## tests (unit, integration, doc) built for wasm32-wasip1 under `wasio run`.

@@ -6,6 +6,8 @@
 
 use std::io;
 
+pub mod server;
+
 /// A stable, platform-independent name for an I/O error, such as
 /// `ENOENT`: the errno *numbers* differ between wasi-libc and Linux, and
 /// std on wasm32-wasip1 leaves several kinds `Uncategorized`.

@@ -111,17 +111,28 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
 
-    /// The module: a `.wasm` file or a `.cwasm` from `wasio compile`.
-    #[arg(value_name = "MODULE")]
-    pub module: PathBuf,
-
-    /// Arguments for the guest (after its program name).
+    /// The module (a `.wasm` file, or a `.cwasm` from `wasio compile`),
+    /// then the guest's arguments. Everything from MODULE on belongs to the
+    /// guest, `--help` and flags that look like ours included.
     #[arg(
-        value_name = "ARGS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
+        value_name = "MODULE [ARGS]...",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true
     )]
-    pub args: Vec<String>,
+    pub command: Vec<String>,
+}
+
+impl RunArgs {
+    /// The module to run (the first word of the command).
+    pub fn module(&self) -> PathBuf {
+        PathBuf::from(&self.command[0])
+    }
+
+    /// The guest's arguments after its program name.
+    pub fn guest_args(&self) -> &[String] {
+        &self.command[1..]
+    }
 }
 
 /// `wasio compile MODULE [-o OUTPUT]`
@@ -140,8 +151,8 @@ pub struct CompileArgs {
 impl RunArgs {
     /// Turns the flags into a [`RunConfig`], checking each value.
     pub fn to_config(&self) -> Result<RunConfig> {
-        let mut cfg = RunConfig::new(&self.module);
-        cfg.args = self.args.clone();
+        let mut cfg = RunConfig::new(self.module());
+        cfg.args = self.guest_args().to_vec();
         for (list, ro) in [(&self.dirs, false), (&self.dirs_ro, true)] {
             for spec in list {
                 let (host, guest) = parse_dir(spec)?;
@@ -278,6 +289,47 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    fn run_args(argv: &[&str]) -> RunArgs {
+        let cli = Cli::try_parse_from(argv).unwrap();
+        match cli.command {
+            Command::Run(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn everything_after_the_module_is_the_guests() {
+        let r = run_args(&[
+            "wasio",
+            "run",
+            "--timeout",
+            "1",
+            "--dir",
+            "/a",
+            "app.wasm",
+            "--timeout",
+            "5",
+            "x",
+            "--help",
+            "--dir",
+            "/etc",
+            "--",
+        ]);
+        assert_eq!(r.timeout, Some(Duration::from_secs(1)));
+        assert_eq!(r.dirs, ["/a"]);
+        assert_eq!(r.module(), PathBuf::from("app.wasm"));
+        assert_eq!(
+            r.guest_args(),
+            ["--timeout", "5", "x", "--help", "--dir", "/etc", "--"]
+        );
+        // `--` ends the host's flags: a module name may start with `-`.
+        let r = run_args(&["wasio", "run", "--", "-odd.wasm", "-v"]);
+        assert_eq!(r.module(), PathBuf::from("-odd.wasm"));
+        assert_eq!(r.guest_args(), ["-v"]);
+        // A module is required.
+        assert!(Cli::try_parse_from(["wasio", "run", "--allow-dns"]).is_err());
     }
 
     #[test]

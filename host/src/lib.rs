@@ -21,5 +21,6 @@
 pub mod cli;
 pub mod engine;
 pub mod policy;
+mod rlimit;
 pub mod run;
 pub mod wasi;

@@ -76,7 +76,16 @@ impl RunConfig {
     /// are reserved for problems before the guest starts (unreadable
     /// module, bad preopen, missing import); a guest that traps or times
     /// out is reported on stderr and gets a non-zero status.
+    ///
+    /// The process's soft open-file limit is raised to its hard limit
+    /// first (every guest fd is a host fd), with a warning when `max_fds`
+    /// still cannot be reached.
     pub fn run(&self) -> Result<i32> {
+        let soft = crate::rlimit::raise_nofile();
+        let max_fds = self.max_fds.unwrap_or(wasi::ctx::DEFAULT_MAX_FDS);
+        if let Some(w) = crate::rlimit::shortfall(max_fds, soft) {
+            tracing::warn!("{w}");
+        }
         let host_engine = crate::engine::engine(self.cache_dir.as_deref())?;
         let module = host_engine.load(&self.module)?;
         let engine = host_engine.engine;

@@ -5,24 +5,22 @@ pub mod conformance;
 
 use std::path::PathBuf;
 
-/// The cargo target directory this crate was built into.
+/// The cargo target directory this crate was built into (wherever it is:
+/// `target/`, or `$CARGO_TARGET_DIR`). Test binaries live in
+/// `<target>/<profile>/deps/`, other binaries in `<target>/<profile>/`.
 pub fn target_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR") {
-        return d.into();
-    }
-    // The test binary lives in target/<profile>/deps/ (or target/<profile>/
-    // for binaries); walk up to `target`.
     let exe = std::env::current_exe().expect("current_exe");
     let mut dir = exe.parent().expect("exe dir").to_path_buf();
-    while dir.file_name().is_some_and(|n| n != "target") {
-        if !dir.pop() {
-            break;
-        }
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.pop();
     }
-    if dir.file_name().is_some_and(|n| n == "target") {
+    if dir.file_name().is_some_and(|n| n == profile()) && dir.pop() {
         return dir;
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target")
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => d.into(),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+    }
 }
 
 /// Build profile directory name (`debug` or `release`) of this binary.
@@ -55,8 +53,8 @@ pub fn native_example(name: &str) -> PathBuf {
     target_dir().join(profile()).join(name)
 }
 
-use std::io::{Read, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Compiled-code cache shared by the tests (compiling each guest once).
@@ -224,5 +222,68 @@ pub fn connect(port: u16) -> std::net::TcpStream {
             Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => panic!("cannot connect to port {port}: {e}"),
         }
+    }
+}
+
+/// An example server started for a test: its process, its stdout (after
+/// the `listening on ADDR` line) and that address. Killed when dropped, so
+/// a failing test leaves no server behind.
+pub struct Server {
+    /// The server process.
+    pub child: Child,
+    /// The rest of its stdout.
+    pub out: BufReader<ChildStdout>,
+    /// What it printed after `listening on `.
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts example `name` (wasm under wasio with `grants`, or native)
+    /// and waits for its `listening on ADDR` line.
+    pub fn start(name: &str, wasm_build: bool, grants: &[&str], args: &[&str]) -> Server {
+        let mut cmd = if wasm_build {
+            let mut c = wasio_run();
+            c.args(grants).arg(wasm(name));
+            c
+        } else {
+            Command::new(native(name))
+        };
+        cmd.args(args);
+        Server::spawn(name, cmd)
+    }
+
+    /// Spawns `cmd` (stdout piped) and waits for `listening on ADDR`.
+    pub fn spawn(name: &str, mut cmd: Command) -> Server {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("spawn server");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("server stdout");
+        let addr = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{name}: unexpected first line {line:?}"))
+            .trim()
+            .to_string();
+        Server { child, out, addr }
+    }
+
+    /// The address as a socket address.
+    pub fn sock(&self) -> std::net::SocketAddr {
+        self.addr.parse().expect("server address")
+    }
+
+    /// Waits for a successful exit; returns the rest of stdout.
+    pub fn finish(mut self) -> String {
+        let mut rest = String::new();
+        self.out.read_to_string(&mut rest).expect("server stdout");
+        let st = self.child.wait().expect("wait for server");
+        assert!(st.success(), "server exited with {st}");
+        rest
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -272,3 +272,33 @@ fn max_fds_caps_open_descriptors() {
     // 16 = stdin, stdout, stderr, the preopen, and 12 files.
     assert_eq!(stdout(&out), "opened 12, then EMFILE\n");
 }
+
+/// `make test` (and conformance, bench) use `$CARGO_TARGET_DIR` when it
+/// is set, from the environment or the command line, instead of assuming
+/// `./target`.
+#[test]
+fn makefile_honours_cargo_target_dir() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for how in ["env", "arg"] {
+        let mut c = std::process::Command::new("make");
+        c.current_dir(&root)
+            .args(["-n", "test", "conformance", "bench"]);
+        match how {
+            "env" => c.env("CARGO_TARGET_DIR", "/tmp/wasio-elsewhere"),
+            _ => c
+                .env_remove("CARGO_TARGET_DIR")
+                .arg("CARGO_TARGET_DIR=/tmp/wasio-elsewhere"),
+        };
+        let out = c.output().expect("make");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        for want in [
+            "/tmp/wasio-elsewhere/debug/wasio run",
+            "/tmp/wasio-elsewhere/debug/conformance",
+            "/tmp/wasio-elsewhere/release/bench",
+        ] {
+            assert!(text.contains(want), "{how}: no `{want}` in:\n{text}");
+        }
+        assert!(!text.contains("target/"), "{how}: ./target used:\n{text}");
+    }
+}

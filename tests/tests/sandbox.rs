@@ -185,7 +185,8 @@ fn unix_connect_race_with_a_swapped_symlink_never_escapes() {
     let outer = tempfile::tempdir().unwrap();
     let b = outer.path().join("box");
     std::fs::create_dir(&b).unwrap();
-    let outside = std::os::unix::net::UnixListener::bind(outer.path().join("outside.sock")).unwrap();
+    let outside =
+        std::os::unix::net::UnixListener::bind(outer.path().join("outside.sock")).unwrap();
     let inside = std::os::unix::net::UnixListener::bind(b.join("inside.sock")).unwrap();
     // (Starts as the link: renaming a hard link over another name of the
     // same inode does nothing, which would leave `.real` behind.)
@@ -226,7 +227,10 @@ fn unix_connect_race_with_a_swapped_symlink_never_escapes() {
             .find_map(|l| l.strip_prefix(what)?.trim().parse().ok())
             .unwrap_or(0)
     };
-    assert_eq!(outside_n, 0, "connections escaped the sandbox; guest saw:\n{text}");
+    assert_eq!(
+        outside_n, 0,
+        "connections escaped the sandbox; guest saw:\n{text}"
+    );
     // The race really ran: the guest reached the inside socket and was
     // refused the symlink, many times each, while the name kept changing.
     assert!(swaps > 1000, "only {swaps} swaps");

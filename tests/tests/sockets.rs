@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use wasio_tests::*;
@@ -19,49 +19,6 @@ const LOCAL: &[&str] = &[
     "--allow-udp-send",
     "127.0.0.1",
 ];
-
-struct Server {
-    child: Child,
-    out: BufReader<ChildStdout>,
-    addr: String,
-}
-
-impl Server {
-    /// Starts example `name` (wasm under wasio with `grants`, or native)
-    /// and waits for its `listening on ADDR` line.
-    fn start(name: &str, wasm_build: bool, grants: &[&str], args: &[&str]) -> Server {
-        let mut cmd = if wasm_build {
-            let mut c = wasio_run();
-            c.args(grants).arg(wasm(name));
-            c
-        } else {
-            Command::new(native(name))
-        };
-        let mut child = cmd.args(args).stdout(Stdio::piped()).spawn().unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        let addr = line
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("{name}: unexpected first line {line:?}"))
-            .trim()
-            .to_string();
-        Server { child, out, addr }
-    }
-
-    fn sock(&self) -> SocketAddr {
-        self.addr.parse().unwrap()
-    }
-
-    /// Waits for exit; returns the rest of stdout.
-    fn finish(mut self) -> String {
-        let mut rest = String::new();
-        self.out.read_to_string(&mut rest).unwrap();
-        let st = self.child.wait().unwrap();
-        assert!(st.success(), "server exited with {st}");
-        rest
-    }
-}
 
 fn timed(s: TcpStream) -> TcpStream {
     s.set_read_timeout(Some(LIMIT)).unwrap();

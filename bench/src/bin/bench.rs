@@ -23,8 +23,18 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// cargo's target directory: `$CARGO_TARGET_DIR` (as the Makefile passes
+/// it, absolute) or the workspace's `target/`.
+fn target() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => root().join(d),
+        None => root().join("target"),
+    }
+}
+
+/// A built artefact under the target directory, checked to exist.
 fn require(rel: &str) -> String {
-    let p = root().join(rel);
+    let p = target().join(rel);
     if !p.exists() {
         eprintln!(
             "bench: {} is missing: run `make bench`, which builds it",
@@ -284,9 +294,9 @@ fn main() {
         .unwrap_or(if quick { 1 } else { 3 });
     raise_fd_limit();
     let started = Instant::now();
-    let host = require("target/release/wasio");
-    let w = |n: &str| require(&format!("target/wasm32-wasip1/release/{n}.wasm"));
-    let n = |n: &str| require(&format!("target/release/{n}"));
+    let host = require("release/wasio");
+    let w = |n: &str| require(&format!("wasm32-wasip1/release/{n}.wasm"));
+    let n = |n: &str| require(&format!("release/{n}"));
     let loadgen = n("loadgen");
     let grant = ["--allow-listen".to_string(), "127.0.0.1".to_string()];
     let wasm_server = |name: &str| {
@@ -327,7 +337,7 @@ fn main() {
     let idle_conns: &[usize] = if quick { &[1000] } else { &[1000, 10000] };
     let idle_secs = if quick { 2.0 } else { 5.0 };
     let mut other = Samples::new();
-    let scratch = root().join("target/bench-tmp");
+    let scratch = target().join("bench-tmp");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("scratch dir");
     let mib = if quick { 64 } else { 256 };

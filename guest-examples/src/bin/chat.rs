@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use wasio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use wasio::net::TcpListener;
 use wasio::sync::broadcast;
+use wasio_examples::server::{accept_retrying, Tally};
 
 #[derive(Clone, Debug)]
 struct Line {
@@ -27,10 +28,10 @@ async fn main() -> std::io::Result<()> {
     let (tx, rx) = broadcast::broadcast::<Line>(1024);
     // Keep one receiver inactive so the channel stays open between clients.
     let _keep = rx.deactivate();
-    let mut sessions = Vec::new();
+    let sessions = Tally::new();
     let mut id = 0;
-    while limit.is_none_or(|l| sessions.len() < l) {
-        let (conn, _) = listener.accept().await?;
+    while limit.is_none_or(|l| sessions.spawned() < l) {
+        let (conn, _) = accept_retrying(|| listener.accept()).await;
         id += 1;
         let me = id;
         let (r, mut w) = conn.into_split();
@@ -47,7 +48,7 @@ async fn main() -> std::io::Result<()> {
             Ok::<(), std::io::Error>(())
         });
         let tx = tx.clone();
-        sessions.push(wasio::spawn(async move {
+        sessions.spawn(async move {
             let mut lines = BufReader::new(r).lines();
             let mut said = 0;
             while let Some(Ok(text)) = lines.next().await {
@@ -58,12 +59,9 @@ async fn main() -> std::io::Result<()> {
             }
             writer.abort();
             said
-        }));
+        });
     }
-    let mut total = 0;
-    for s in sessions {
-        total += s.await?;
-    }
+    let total = sessions.finish().await;
     println!("{} clients said {total} lines", limit.unwrap_or(0));
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use wasio::io::{AsyncReadExt, AsyncWriteExt};
 use wasio::net::TcpListener;
+use wasio_examples::server::{accept_retrying, Tally};
 
 #[wasio::main]
 async fn main() -> std::io::Result<()> {
@@ -35,14 +36,15 @@ async fn main() -> std::io::Result<()> {
             eprintln!("{} connections open, {} bytes echoed", o.get(), b.get());
         }
     });
-    let mut tasks = Vec::new();
-    while limit.is_none_or(|l| tasks.len() < l) {
-        let (mut conn, _) = listener.accept().await?;
+    let tasks = Tally::<u64>::new();
+    while limit.is_none_or(|l| tasks.spawned() < l) {
+        let (mut conn, _) = accept_retrying(|| listener.accept()).await;
         let bytes = bytes.clone();
         let open = open.clone();
         open.set(open.get() + 1);
-        tasks.push(wasio::spawn(async move {
+        tasks.spawn(async move {
             let mut buf = vec![0u8; 16 * 1024];
+            let mut echoed = 0;
             loop {
                 let n = match conn.read(&mut buf).await {
                     Ok(0) | Err(_) => break,
@@ -52,14 +54,14 @@ async fn main() -> std::io::Result<()> {
                     break;
                 }
                 bytes.set(bytes.get() + n as u64);
+                echoed += n as u64;
             }
             open.set(open.get() - 1);
-        }));
+            echoed
+        });
     }
-    let n = tasks.len();
-    for t in tasks {
-        t.await?;
-    }
+    let n = tasks.spawned();
+    tasks.finish().await;
     stats.abort();
     println!("{n} connections, {} bytes echoed", bytes.get());
     Ok(())

@@ -2,10 +2,13 @@
 //!
 //! Under wasio: `wasio run --allow-listen 127.0.0.1 echo-tcp.wasm 127.0.0.1:7000`.
 //! Prints `listening on ADDR` (the real port when ADDR ends in `:0`); with
-//! N, exits after N connections have finished.
+//! N, exits after N connections have finished. Accept errors (such as
+//! EMFILE at the fd limit) are logged and retried; finished connections
+//! leave nothing behind.
 
 use wasio::io::{AsyncReadExt, AsyncWriteExt};
 use wasio::net::TcpListener;
+use wasio_examples::server::{accept_retrying, Tally};
 
 #[wasio::main]
 async fn main() -> std::io::Result<()> {
@@ -15,11 +18,11 @@ async fn main() -> std::io::Result<()> {
     let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("count"));
     let listener = TcpListener::bind(addr.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);
-    let mut tasks = Vec::new();
-    while limit.is_none_or(|l| tasks.len() < l) {
-        let (mut conn, _) = listener.accept().await?;
+    let tasks = Tally::new();
+    while limit.is_none_or(|l| tasks.spawned() < l) {
+        let (mut conn, _) = accept_retrying(|| listener.accept()).await;
         conn.set_nodelay(true)?;
-        tasks.push(wasio::spawn(async move {
+        tasks.spawn(async move {
             let mut buf = vec![0u8; 16 * 1024];
             let mut total = 0u64;
             loop {
@@ -34,12 +37,9 @@ async fn main() -> std::io::Result<()> {
                 }
             }
             total
-        }));
+        });
     }
-    let mut total = 0;
-    for t in tasks.drain(..) {
-        total += t.await?;
-    }
+    let total = tasks.finish().await;
     println!("{} connections, {total} bytes echoed", limit.unwrap_or(0));
     Ok(())
 }

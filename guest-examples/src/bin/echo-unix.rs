@@ -5,6 +5,7 @@
 
 use wasio::io::{AsyncReadExt, AsyncWriteExt};
 use wasio::net::UnixListener;
+use wasio_examples::server::{accept_retrying, Tally};
 
 #[wasio::main]
 async fn main() -> std::io::Result<()> {
@@ -14,10 +15,10 @@ async fn main() -> std::io::Result<()> {
     let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("count"));
     let listener = UnixListener::bind(&path).await?;
     println!("listening on {path}");
-    let mut tasks = Vec::new();
-    while limit.is_none_or(|l| tasks.len() < l) {
-        let (mut conn, _) = listener.accept().await?;
-        tasks.push(wasio::spawn(async move {
+    let tasks = Tally::new();
+    while limit.is_none_or(|l| tasks.spawned() < l) {
+        let (mut conn, _) = accept_retrying(|| listener.accept()).await;
+        tasks.spawn(async move {
             let mut buf = vec![0u8; 16 * 1024];
             let mut total = 0u64;
             while let Ok(n) = conn.read(&mut buf).await {
@@ -27,12 +28,9 @@ async fn main() -> std::io::Result<()> {
                 total += n as u64;
             }
             total
-        }));
+        });
     }
-    let mut total = 0;
-    for t in tasks {
-        total += t.await?;
-    }
+    let total = tasks.finish().await;
     println!("{} connections, {total} bytes echoed", limit.unwrap_or(0));
     wasio::fs::remove_file(&path).await?;
     Ok(())

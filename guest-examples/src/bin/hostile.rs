@@ -2,7 +2,11 @@
 //! lengths, unknown fds, out-of-range enums) and prints each errno. A host
 //! must answer every one with an errno and keep running.
 //!
-//! `wasio run --dir HOST::/box hostile.wasm`
+//! `wasio run --dir HOST::/box hostile.wasm [top A B]`
+//!
+//! With `top` it also grows its memory to the full 4 GiB and points
+//! results at its very end, where host-side pointer arithmetic would wrap
+//! (give it at least two arguments and two environment variables).
 //!
 //! Only meaningful on wasm32-wasip1; the native build says so and exits 2.
 
@@ -137,8 +141,62 @@ fn main() {
         let err = u16::from_le_bytes(events[8..10].try_into().unwrap());
         report("poll_oneoff mixed result", r);
         println!("poll_oneoff mixed: {n} event(s), first userdata {ud} errno {err}");
+
+        // The host's stdio is a stream, even when it is a file on the
+        // host: no seeking it (or growing it) from inside.
+        report(
+            "fd_seek stdout to 1 TiB",
+            p1::fd_seek(1, 1 << 40, 0, ok_ptr),
+        );
+        report(
+            "fd_seek stderr to 1 TiB",
+            p1::fd_seek(2, 1 << 40, 0, ok_ptr),
+        );
+        report("fd_tell stdout", p1::fd_tell(1, ok_ptr));
+        eprintln!("stderr after the seek attempts");
+    }
+    if std::env::args().nth(1).as_deref() == Some("top") {
+        top_of_memory(report);
     }
     println!("host survived");
+}
+
+/// Grows memory to 4 GiB and passes pointers at its very end.
+#[cfg(target_os = "wasi")]
+fn top_of_memory(report: impl Fn(&str, i32)) {
+    use wasi::wasi_snapshot_preview1 as p1;
+
+    const PAGES: usize = 65536;
+    let have = core::arch::wasm32::memory_size(0);
+    if core::arch::wasm32::memory_grow(0, PAGES - have) == usize::MAX {
+        println!("top: cannot grow memory to 4 GiB");
+        return;
+    }
+    let mut buf = [0u8; 256];
+    let top = 0xffff_fffc_u32 as i32; // the last 4 bytes of memory
+    unsafe {
+        // One pointer fits at `top`, the second would wrap to 0.
+        report(
+            "args_get argv at the top",
+            p1::args_get(top, buf.as_mut_ptr() as i32),
+        );
+        report(
+            "environ_get environ at the top",
+            p1::environ_get(top, buf.as_mut_ptr() as i32),
+        );
+        let mut ptrs = [0u32; 8];
+        report(
+            "args_get buffer at the top",
+            p1::args_get(ptrs.as_mut_ptr() as i32, top),
+        );
+        // Two million subscriptions of zeroes fit in 4 GiB (each a clock
+        // that has fired), but are far more than any real wait.
+        let mut n = 0u32;
+        report(
+            "poll_oneoff two million subscriptions",
+            p1::poll_oneoff(0, 0, 2_000_000, &mut n as *mut u32 as i32),
+        );
+    }
 }
 
 #[cfg(not(target_os = "wasi"))]

@@ -2,62 +2,123 @@
 //! answers every request with `Hello, world!`.
 //!
 //! `wasio run --allow-listen 127.0.0.1 http-hello.wasm 127.0.0.1:8080`
+//!
+//! It holds up against slow and idle clients: a request's head (and body)
+//! must arrive within `HTTP_HEADER_TIMEOUT_MS` (default 10 s) of its first
+//! byte, or the client gets `408` and is closed; a keep-alive connection
+//! with no request for `HTTP_IDLE_TIMEOUT_MS` (default 5 s) is closed.
+//! Accept errors are retried; finished connections leave nothing behind.
+
+use std::time::Duration;
 
 use wasio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use wasio::net::{TcpListener, TcpStream};
+use wasio::time::timeout;
+use wasio_examples::server::{accept_retrying, Tally};
 
 const BODY: &str = "Hello, world!";
 
+/// How long a client may take.
+#[derive(Clone, Copy)]
+struct Timeouts {
+    /// From a request's first byte to the end of its body.
+    request: Duration,
+    /// Between requests on a keep-alive connection (and before the first).
+    idle: Duration,
+}
+
+impl Timeouts {
+    fn from_env() -> Self {
+        let ms = |var: &str, default: u64| {
+            let v = std::env::var(var).ok().map(|v| v.parse().expect(var));
+            Duration::from_millis(v.unwrap_or(default))
+        };
+        Self {
+            request: ms("HTTP_HEADER_TIMEOUT_MS", 10_000),
+            idle: ms("HTTP_IDLE_TIMEOUT_MS", 5_000),
+        }
+    }
+}
+
+/// Reads one request's head and discards its body. `Some(close)` when a
+/// whole request arrived (`close`: the client asked to close); `None` if
+/// the client went away first.
+async fn read_request<R>(r: &mut BufReader<R>, line: &mut String) -> std::io::Result<Option<bool>>
+where
+    R: wasio::io::AsyncRead + Unpin,
+{
+    // Request line.
+    line.clear();
+    if r.read_line(line).await? == 0 {
+        return Ok(None);
+    }
+    let mut close = line.trim_end().ends_with("HTTP/1.0");
+    let mut body_len = 0usize;
+    // Headers.
+    loop {
+        line.clear();
+        if r.read_line(line).await? == 0 {
+            return Ok(None);
+        }
+        let h = line.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            let (name, value) = (
+                name.trim().to_ascii_lowercase(),
+                value.trim().to_ascii_lowercase(),
+            );
+            match name.as_str() {
+                "connection" if value == "close" => close = true,
+                "connection" if value == "keep-alive" => close = false,
+                "content-length" => body_len = value.parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    // Discard a request body.
+    let mut left = body_len;
+    while left > 0 {
+        let buf = r.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let n = buf.len().min(left);
+        r.consume_unpin(n);
+        left -= n;
+    }
+    Ok(Some(close))
+}
+
 /// Serves one connection; returns how many requests it answered.
-async fn serve(conn: TcpStream) -> std::io::Result<u64> {
+async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
     conn.set_nodelay(true)?;
     let (r, mut w) = conn.into_split();
     let mut r = BufReader::new(r);
     let mut line = String::new();
     let mut answered = 0;
     loop {
-        // Request line.
-        line.clear();
-        if r.read_line(&mut line).await? == 0 {
-            return Ok(answered);
+        // Wait for the next request to begin.
+        match timeout(limits.idle, r.fill_buf()).await {
+            Err(_idle) => return Ok(answered),
+            Ok(Ok([])) => return Ok(answered),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(e),
         }
-        let http10 = line.trim_end().ends_with("HTTP/1.0");
-        let mut close = http10;
-        let mut body_len = 0usize;
-        // Headers.
-        loop {
-            line.clear();
-            if r.read_line(&mut line).await? == 0 {
+        let close = match timeout(limits.request, read_request(&mut r, &mut line)).await {
+            Err(_slow) => {
+                let _ = w
+                    .write_all(
+                        b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                    )
+                    .await;
                 return Ok(answered);
             }
-            let h = line.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = h.split_once(':') {
-                let (name, value) = (
-                    name.trim().to_ascii_lowercase(),
-                    value.trim().to_ascii_lowercase(),
-                );
-                match name.as_str() {
-                    "connection" if value == "close" => close = true,
-                    "connection" if value == "keep-alive" => close = false,
-                    "content-length" => body_len = value.parse().unwrap_or(0),
-                    _ => {}
-                }
-            }
-        }
-        // Discard a request body.
-        let mut left = body_len;
-        while left > 0 {
-            let buf = r.fill_buf().await?;
-            if buf.is_empty() {
-                return Ok(answered);
-            }
-            let n = buf.len().min(left);
-            r.consume_unpin(n);
-            left -= n;
-        }
+            Ok(Ok(Some(close))) => close,
+            Ok(Ok(None)) => return Ok(answered),
+            Ok(Err(e)) => return Err(e),
+        };
         let response = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}\r\n{BODY}",
             BODY.len(),
@@ -78,17 +139,15 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8080".into());
     let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("count"));
+    let limits = Timeouts::from_env();
     let listener = TcpListener::bind(addr.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);
-    let mut tasks = Vec::new();
-    while limit.is_none_or(|l| tasks.len() < l) {
-        let (conn, _) = listener.accept().await?;
-        tasks.push(wasio::spawn(serve(conn)));
+    let tasks = Tally::new();
+    while limit.is_none_or(|l| tasks.spawned() < l) {
+        let (conn, _) = accept_retrying(|| listener.accept()).await;
+        tasks.spawn(async move { serve(conn, limits).await.unwrap_or(0) });
     }
-    let mut requests = 0;
-    for t in tasks {
-        requests += t.await?.unwrap_or(0);
-    }
+    let requests = tasks.finish().await;
     println!("{} connections, {requests} requests", limit.unwrap_or(0));
     Ok(())
 }

@@ -6,6 +6,21 @@
 
 use wasio::io::AsyncWriteExt;
 use wasio::net::{TcpListener, TcpStream};
+use wasio_examples::server::{accept_retrying, Tally};
+
+/// Bytes relayed each way.
+#[derive(Clone, Copy, Default)]
+struct Relayed {
+    up: u64,
+    down: u64,
+}
+
+impl std::ops::AddAssign for Relayed {
+    fn add_assign(&mut self, o: Self) {
+        self.up += o.up;
+        self.down += o.down;
+    }
+}
 
 async fn relay(client: TcpStream, upstream: String) -> std::io::Result<(u64, u64)> {
     let server = TcpStream::connect(upstream.as_str()).await?;
@@ -31,21 +46,21 @@ async fn main() -> std::io::Result<()> {
     let limit: Option<usize> = args.next().map(|n| n.parse().expect("count"));
     let listener = TcpListener::bind(listen.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);
-    let mut tasks = Vec::new();
-    while limit.is_none_or(|l| tasks.len() < l) {
-        let (client, _) = listener.accept().await?;
-        tasks.push(wasio::spawn(relay(client, upstream.clone())));
-    }
-    let (mut up, mut down) = (0, 0);
-    for t in tasks {
-        match t.await? {
-            Ok((u, d)) => {
-                up += u;
-                down += d;
+    let tasks = Tally::<Relayed>::new();
+    while limit.is_none_or(|l| tasks.spawned() < l) {
+        let (client, _) = accept_retrying(|| listener.accept()).await;
+        let upstream = upstream.clone();
+        tasks.spawn(async move {
+            match relay(client, upstream).await {
+                Ok((up, down)) => Relayed { up, down },
+                Err(e) => {
+                    eprintln!("proxy: {e}");
+                    Relayed::default()
+                }
             }
-            Err(e) => eprintln!("proxy: {e}"),
-        }
+        });
     }
+    let Relayed { up, down } = tasks.finish().await;
     println!("relayed {up} bytes up, {down} bytes down");
     Ok(())
 }

@@ -110,7 +110,9 @@ impl WasiCtxBuilder {
     pub fn build(&mut self) -> Result<WasiCtx> {
         let mut table = FdTable::new(self.max_fds.unwrap_or(DEFAULT_MAX_FDS));
         for fd in 0..3 {
-            let base = stdio_rights(fd);
+            // Streams, whatever they are on the host: a guest must not
+            // seek, tell, truncate or re-time the host's terminal or log.
+            let base = rights::STREAM;
             table
                 .push(Descriptor::new(Object::Stdio(fd), base, 0))
                 .map_err(|e| anyhow::anyhow!("fd table full ({})", e.name()))?;
@@ -160,17 +162,6 @@ impl WasiCtxBuilder {
             deadline: self.deadline,
             policy: std::mem::take(&mut self.policy),
         })
-    }
-}
-
-/// Rights of a standard stream: a terminal, pipe or device cannot seek; a
-/// regular file redirected into stdin can.
-fn stdio_rights(fd: i32) -> u64 {
-    // SAFETY: 0-2 are open for the life of the process.
-    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    match rustix::fs::fstat(borrowed) {
-        Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode).is_file() => rights::FILE,
-        _ => rights::STREAM,
     }
 }
 

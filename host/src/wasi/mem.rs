@@ -12,6 +12,22 @@ use wasi::Errno;
 /// gets a short transfer, which POSIX allows.
 pub const IOV_MAX: u32 = 1024;
 
+/// `ptr + off` as a guest address, `FAULT` if it leaves the 32-bit space.
+/// Every guest address the host derives goes through this or [`elem`]:
+/// nothing is added to a guest pointer unchecked.
+pub fn add(ptr: u32, off: usize) -> Result<u32, Errno> {
+    u32::try_from(off)
+        .ok()
+        .and_then(|off| ptr.checked_add(off))
+        .ok_or(wasi::ERRNO_FAULT)
+}
+
+/// The address of element `i` of `size`-byte elements at `ptr` (`FAULT` on
+/// overflow).
+pub fn elem(ptr: u32, i: usize, size: u32) -> Result<u32, Errno> {
+    add(ptr, i.checked_mul(size as usize).ok_or(wasi::ERRNO_FAULT)?)
+}
+
 /// A guest's linear memory, borrowed for the duration of one host call.
 pub struct GuestMem<'a> {
     data: &'a mut [u8],
@@ -119,9 +135,9 @@ impl<'a> GuestMem<'a> {
         self.range(ptr, count.checked_mul(8).ok_or(wasi::ERRNO_FAULT)?)?;
         let mut out = Vec::with_capacity(count as usize);
         for i in 0..count {
-            let at = ptr + i * 8;
+            let at = elem(ptr, i as usize, 8)?;
             let buf = self.u32(at)?;
-            let len = self.u32(at + 4)?;
+            let len = self.u32(add(at, 4)?)?;
             self.range(buf, len)?;
             out.push((buf, len));
         }

@@ -24,8 +24,12 @@ pub enum Object {
     /// One of the host's own standard streams (0, 1 or 2), shared, never
     /// closed by the host.
     Stdio(RawFd),
-    /// A regular file (or device) opened through cap-std.
+    /// A regular file (or block device) opened through cap-std.
     File(File),
+    /// A FIFO or character device opened by path: a byte stream without
+    /// positions. The host fd is ours alone, so it is kept non-blocking
+    /// and every wait on it is a `poll(2)` bounded by the deadline.
+    Pipe(OwnedFd),
     /// A directory capability.
     Dir(Dir),
     /// A socket: preopened (`--tcplisten`), accepted, or made through
@@ -74,6 +78,7 @@ impl Object {
             // the host never closes them.
             Object::Stdio(fd) => unsafe { BorrowedFd::borrow_raw(*fd) },
             Object::File(f) => f.as_fd(),
+            Object::Pipe(p) => p.as_fd(),
             Object::Dir(d) => d.as_fd(),
             Object::Socket(s) => s.fd.as_fd(),
         }
@@ -82,6 +87,12 @@ impl Object {
     /// Whether readiness of this object comes from the reactor.
     pub fn is_socket(&self) -> bool {
         matches!(self, Object::Socket(_))
+    }
+
+    /// A byte stream whose readiness is asked with `poll(2)`: the host's
+    /// standard streams and [`Object::Pipe`]s.
+    pub fn is_polled_stream(&self) -> bool {
+        matches!(self, Object::Stdio(_) | Object::Pipe(_))
     }
 }
 

@@ -49,10 +49,8 @@ impl WasiCtx {
         };
         let n = addrs.len().min(max as usize);
         for (i, a) in addrs.iter().take(n).enumerate() {
-            mem.write(
-                out + (i * SOCKADDR_SIZE) as u32,
-                &SockAddr::from(*a).to_bytes(),
-            )?;
+            let at = crate::wasi::mem::elem(out, i, SOCKADDR_SIZE as u32)?;
+            mem.write(at, &SockAddr::from(*a).to_bytes())?;
         }
         mem.put_u32(count, n as u32)?;
         Ok(())

@@ -5,7 +5,7 @@ use wasi::*;
 
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
-use crate::wasi::mem::GuestMem;
+use crate::wasi::mem::{self, GuestMem};
 
 /// preview1 clock ids, by number.
 pub const CLOCKS: [ClockId; 4] = [
@@ -35,12 +35,19 @@ fn strings_sizes(mem: &mut GuestMem, items: &[String], count: u32, size: u32) ->
 }
 
 fn strings_get(mem: &mut GuestMem, items: &[String], ptrs: u32, buf: u32) -> Result<()> {
+    // Both arrays must fit before anything is written.
+    let bytes: usize = items.iter().map(|s| s.len() + 1).sum();
+    mem.check(
+        ptrs,
+        u32::try_from(items.len() * 4).map_err(|_| ERRNO_FAULT)?,
+    )?;
+    mem.check(buf, u32::try_from(bytes).map_err(|_| ERRNO_FAULT)?)?;
     let mut at = buf;
     for (i, s) in items.iter().enumerate() {
-        mem.put_u32(ptrs + 4 * i as u32, at)?;
+        mem.put_u32(mem::elem(ptrs, i, 4)?, at)?;
         mem.write(at, s.as_bytes())?;
-        mem.put_u8(at + s.len() as u32, 0)?;
-        at += s.len() as u32 + 1;
+        mem.put_u8(mem::add(at, s.len())?, 0)?;
+        at = mem::add(at, s.len() + 1)?;
     }
     Ok(())
 }
@@ -69,7 +76,9 @@ impl WasiCtx {
     /// `clock_res_get`.
     pub fn clock_res_get(&mut self, mem: &mut GuestMem, id: u32, out: u32) -> Result<()> {
         let t = rustix::time::clock_getres(clock(id)?);
-        let ns = (t.tv_sec as u64) * 1_000_000_000 + t.tv_nsec as u64;
+        let ns = (t.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(t.tv_nsec as u64);
         mem.put_u64(out, ns.max(1))?;
         Ok(())
     }

@@ -35,7 +35,7 @@ impl WasiCtx {
             _ => return Err(ERRNO_INVAL.into()),
         };
         match d.object {
-            Object::File(_) | Object::Stdio(_) => {}
+            Object::File(_) => {}
             Object::Dir(_) => return Err(ERRNO_BADF.into()),
             _ => return Err(ERRNO_SPIPE.into()),
         }
@@ -441,7 +441,10 @@ impl WasiCtx {
         };
         match &d.object {
             Object::Dir(_) => return Err(ERRNO_BADF.into()),
-            Object::File(_) | Object::Stdio(_) => {}
+            // The host's stdio is a stream to the guest even when it is
+            // redirected to a file: seeking it would move (or grow) the
+            // host's own log.
+            Object::File(_) => {}
             _ => return Err(ERRNO_SPIPE.into()),
         }
         let tell_only = off == 0 && whence == 1;
@@ -458,7 +461,10 @@ impl WasiCtx {
         let d = self.table.get(fd)?;
         match &d.object {
             Object::Dir(_) => return Err(ERRNO_BADF.into()),
-            Object::File(_) | Object::Stdio(_) => {}
+            // The host's stdio is a stream to the guest even when it is
+            // redirected to a file: seeking it would move (or grow) the
+            // host's own log.
+            Object::File(_) => {}
             _ => return Err(ERRNO_SPIPE.into()),
         }
         d.check(RIGHTS_FD_TELL)?;
@@ -472,7 +478,6 @@ impl WasiCtx {
 fn not_seekable(o: &Object) -> Errno {
     match o {
         Object::Dir(_) => ERRNO_ISDIR,
-        Object::Stdio(_) => ERRNO_SPIPE,
         _ => ERRNO_SPIPE,
     }
 }

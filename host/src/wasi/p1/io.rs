@@ -5,10 +5,13 @@
 //! waits on the reactor and tries again; with `NONBLOCK` the guest gets
 //! `AGAIN`. Host standard streams stay in whatever mode they were handed to
 //! us (changing them would change the parent's terminal), so for them the
-//! wait happens before the call, with `poll(2)`.
+//! wait happens before the call, with `poll(2)`. FIFOs and character
+//! devices the guest opens are ours alone: non-blocking on the host, and
+//! waited on with `poll(2)` too, so `--timeout` bounds every wait.
 
 use std::io;
-use std::time::Instant;
+use std::os::fd::BorrowedFd;
+use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
 use rustix::io::Errno as Os;
@@ -29,8 +32,12 @@ impl WasiCtx {
         loop {
             let deadline = self.deadline;
             let d = self.table.get_mut(fd)?;
-            if let Object::Stdio(raw) = d.object {
-                if !stdio_wait(raw, dir, d.nonblocking(), deadline)? {
+            if d.object.is_polled_stream() {
+                // Our own pipes never block in the kernel, so a blocking
+                // guest waits here even without a deadline; the host's
+                // stdio may be left to block in the call itself.
+                let host_blocks = matches!(d.object, Object::Stdio(_));
+                if !stream_wait(d.object.fd(), dir, d.nonblocking(), deadline, host_blocks)? {
                     return Err(if d.nonblocking() {
                         wasi::ERRNO_AGAIN.into()
                     } else {
@@ -52,6 +59,12 @@ impl WasiCtx {
                         return Err(self.timed_out());
                     }
                 }
+                // poll(2) said ready, but another reader or writer of the
+                // same FIFO got there first: wait again.
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        && matches!(d.object, Object::Pipe(_))
+                        && !d.nonblocking() => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -80,34 +93,32 @@ impl WasiCtx {
     }
 }
 
-/// Level-triggered readiness of a host standard stream, waiting until
-/// `deadline` (or not at all when `nonblocking`). Without a deadline a
-/// blocking caller just goes ahead and lets the system call block.
-pub(crate) fn stdio_wait(
-    raw: i32,
+/// Level-triggered readiness of a polled stream (host stdio or an
+/// [`Object::Pipe`]), waiting until `deadline` (not at all when
+/// `nonblocking`; for ever when there is no deadline). When `host_blocks`
+/// and there is no deadline, a blocking caller goes ahead at once and lets
+/// the system call itself block.
+pub(crate) fn stream_wait(
+    fd: BorrowedFd<'_>,
     dir: Direction,
     nonblocking: bool,
     deadline: Option<Instant>,
+    host_blocks: bool,
 ) -> Result<bool> {
-    if !nonblocking && deadline.is_none() {
+    if !nonblocking && deadline.is_none() && host_blocks {
         return Ok(true);
     }
     loop {
         let timeout = if nonblocking {
-            Some(rustix::time::Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            })
+            Some(Duration::ZERO)
         } else {
-            let left = deadline
-                .map(|at| at.saturating_duration_since(Instant::now()))
-                .unwrap_or_default();
-            Some(rustix::time::Timespec {
-                tv_sec: left.as_secs() as i64,
-                tv_nsec: left.subsec_nanos() as _,
-            })
+            deadline.map(|at| at.saturating_duration_since(Instant::now()))
         };
-        match stdio_poll(raw, dir, timeout.as_ref()) {
+        let timeout = timeout.map(|t| rustix::time::Timespec {
+            tv_sec: t.as_secs() as i64,
+            tv_nsec: t.subsec_nanos() as _,
+        });
+        match stream_poll(fd, dir, timeout.as_ref()) {
             Ok(Some(_)) => return Ok(true),
             Ok(None) => {
                 if nonblocking || deadline.is_some_and(|at| Instant::now() >= at) {
@@ -120,15 +131,13 @@ pub(crate) fn stdio_wait(
     }
 }
 
-/// One `poll(2)` on a host standard stream. `Some(flags)` when ready.
-/// Regular files and `/dev/null` are always ready.
-pub(crate) fn stdio_poll(
-    raw: i32,
+/// One `poll(2)` on a polled stream (no timeout: for ever). `Some(flags)`
+/// when ready. Regular files and `/dev/null` are always ready.
+pub(crate) fn stream_poll(
+    fd: BorrowedFd<'_>,
     dir: Direction,
     timeout: Option<&rustix::time::Timespec>,
 ) -> rustix::io::Result<Option<PollFlags>> {
-    // SAFETY: 0-2 stay open for the life of the process.
-    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
     let want = match dir {
         Direction::Read => PollFlags::IN,
         Direction::Write => PollFlags::OUT,

@@ -11,6 +11,7 @@
 
 mod clock;
 mod fd;
+mod fifo;
 mod io;
 mod path;
 mod poll;

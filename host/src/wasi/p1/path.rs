@@ -7,9 +7,12 @@ use cap_fs_ext::{
     DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _, OpenOptionsMaybeDirExt as _,
     OpenOptionsSyncExt as _,
 };
-use cap_std::fs::{Dir, OpenOptions};
+use std::os::fd::{AsFd as _, BorrowedFd};
+
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt as _};
 use wasi::*;
 
+use super::fifo;
 use super::stat::{filestat_of_meta, write_filestat};
 use super::time::system_times;
 use crate::wasi::ctx::WasiCtx;
@@ -163,6 +166,11 @@ impl WasiCtx {
             FollowSymlinks::No
         };
 
+        let mut mask = inherit;
+        if readonly {
+            mask &= !(rights::FILE_MUTATE | rights::DIR_MUTATE);
+        }
+
         let opened = if oflags & OFLAGS_DIRECTORY != 0 {
             if creat || trunc {
                 return Err(ERRNO_INVAL.into());
@@ -204,7 +212,37 @@ impl WasiCtx {
                 // still forbid writing through it.
                 opts.write(true);
             }
-            let file = dir.open_with(path, &opts)?;
+            // Never block in open(2): a FIFO waits for its partner below,
+            // within the deadline (regular files ignore the flag).
+            opts.nonblock(true);
+            let guest_blocks = fdflags & FDFLAGS_NONBLOCK == 0;
+            let file = match dir.open_with(path, &opts) {
+                Ok(f) => f,
+                // A write-only open of a FIFO without a reader.
+                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NXIO.raw_os_error()) => {
+                    if !guest_blocks {
+                        return Err(ERRNO_NXIO.into());
+                    }
+                    let mut o_path = OpenOptions::new();
+                    o_path
+                        .read(true)
+                        .follow(follow_mode)
+                        .custom_flags(rustix::fs::OFlags::PATH.bits() as i32);
+                    let inode = dir.open_with(path, &o_path)?;
+                    if !fifo::is_fifo(inode.as_fd())? {
+                        return Err(ERRNO_NXIO.into());
+                    }
+                    return self.finish_fifo_open(
+                        mem,
+                        inode.as_fd(),
+                        true,
+                        out,
+                        base & mask,
+                        fdflags,
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            };
             if fdflags & FDFLAGS_APPEND != 0 {
                 // Set after opening: cap-std (like std) refuses
                 // O_APPEND together with O_TRUNC, which POSIX allows.
@@ -213,21 +251,54 @@ impl WasiCtx {
             }
             if file.metadata()?.is_dir() {
                 Object::Dir(Dir::from_std_file(file.into_std()))
+            } else if fifo::is_stream(file.as_fd())? {
+                let read_only = !(want_write || trunc || creat);
+                if read_only && guest_blocks && fifo::is_fifo(file.as_fd())? {
+                    // open(2) would wait for a writer.
+                    return self.finish_fifo_open(
+                        mem,
+                        file.as_fd(),
+                        false,
+                        out,
+                        base & mask,
+                        fdflags,
+                    );
+                }
+                Object::Pipe(file.into_std().into())
             } else {
                 Object::File(file)
             }
         };
-        let mut mask = inherit;
-        if readonly {
-            mask &= !(rights::FILE_MUTATE | rights::DIR_MUTATE);
-        }
         let (b, i) = match opened {
             Object::Dir(_) => (base & mask & rights::DIR, inheriting & mask),
+            Object::Pipe(_) => (base & mask & rights::STREAM, 0),
             _ => (base & mask & rights::FILE, 0),
         };
         let mut d = Descriptor::new(opened, b, i);
         d.flags = fdflags;
         d.readonly = readonly;
+        let newfd = self.table.push(d)?;
+        mem.put_u32(out, newfd)?;
+        Ok(())
+    }
+
+    /// Completes a blocking `path_open` of the FIFO `inode`: waits for the
+    /// other end (within the deadline) and installs the new stream fd.
+    fn finish_fifo_open(
+        &mut self,
+        mem: &mut GuestMem,
+        inode: BorrowedFd<'_>,
+        write: bool,
+        out: u32,
+        base: Rights,
+        fdflags: Fdflags,
+    ) -> Result<()> {
+        let fd = match fifo::open_blocking(inode, write, self.deadline)? {
+            fifo::Opened::Ready(fd) => fd,
+            fifo::Opened::TimedOut => return Err(self.timed_out()),
+        };
+        let mut d = Descriptor::new(Object::Pipe(fd), base & rights::STREAM, 0);
+        d.flags = fdflags;
         let newfd = self.table.push(d)?;
         mem.put_u32(out, newfd)?;
         Ok(())

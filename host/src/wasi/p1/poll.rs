@@ -2,8 +2,9 @@
 //!
 //! Clocks become the wait's timeout. Regular files are always ready.
 //! Sockets are armed once in the persistent reactor and answered from its
-//! readiness table; standard streams are checked level-triggered with
-//! `poll(2)`, since they may be shared with other processes. A
+//! readiness table; standard streams, FIFOs and character devices are
+//! checked level-triggered with `poll(2)` (stdio may be shared with other
+//! processes). A
 //! subscription that is wrong (bad fd, missing right, unknown clock) gets an
 //! event carrying its own errno; the other subscriptions are still served.
 
@@ -14,11 +15,16 @@ use wasi::*;
 use super::clock::{now_ns, CLOCKS};
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
-use crate::wasi::mem::GuestMem;
+use crate::wasi::mem::{self, GuestMem};
 use crate::wasi::reactor::Direction;
 use crate::wasi::table::{Object, SocketKind};
 
 const SUB_SIZE: u32 = 48;
+/// Most subscriptions one call may pass (`INVAL` beyond): a million, far
+/// more than a guest has fds to wait on, and at most ~40 MiB of host
+/// memory. Without a cap a guest with 4 GiB of memory could make the host
+/// allocate ~3 GiB per call.
+pub(crate) const MAX_SUBSCRIPTIONS: u32 = 1 << 20;
 const EVENT_SIZE: u32 = 32;
 
 #[derive(Debug, Clone, Copy)]
@@ -56,16 +62,21 @@ impl WasiCtx {
         mem.check(subs_ptr, n.checked_mul(SUB_SIZE).ok_or(ERRNO_FAULT)?)?;
         mem.check(events_ptr, n.checked_mul(EVENT_SIZE).ok_or(ERRNO_FAULT)?)?;
         mem.check(out, 4)?;
+        // The arrays fit in guest memory, but the host's copy must not be
+        // a guest-sized allocation: a count beyond any real use is refused.
+        if n > MAX_SUBSCRIPTIONS {
+            return Err(ERRNO_INVAL.into());
+        }
         let start = Instant::now();
         let mut subs = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            let at = subs_ptr + i * SUB_SIZE;
+        for i in 0..n as usize {
+            let at = mem::elem(subs_ptr, i, SUB_SIZE)?;
             let userdata = mem.u64(at)?;
-            let tag = mem.u8(at + 8)?;
+            let tag = mem.u8(mem::add(at, 8)?)?;
             let sub = match tag {
-                0 => clock_sub(mem, at + 16, start)?,
+                0 => clock_sub(mem, mem::add(at, 16)?, start)?,
                 1 | 2 => {
-                    let fd = mem.u32(at + 16)?;
+                    let fd = mem.u32(mem::add(at, 16)?)?;
                     let dir = if tag == 1 {
                         Direction::Read
                     } else {
@@ -161,7 +172,7 @@ impl WasiCtx {
             b[10] = e.kind;
             b[16..24].copy_from_slice(&e.nbytes.to_le_bytes());
             b[24..26].copy_from_slice(&e.flags.to_le_bytes());
-            mem.write(events_ptr + i as u32 * EVENT_SIZE, &b)?;
+            mem.write(mem::elem(events_ptr, i, EVENT_SIZE)?, &b)?;
         }
         mem.put_u32(out, events.len() as u32)?;
         Ok(())
@@ -190,13 +201,12 @@ impl WasiCtx {
                 Ok(Some((nbytes, false)))
             }
             Object::Dir(_) => Err(ERRNO_BADF),
-            Object::Stdio(raw) => {
-                let raw = *raw;
+            Object::Stdio(_) | Object::Pipe(_) => {
                 let zero = rustix::time::Timespec {
                     tv_sec: 0,
                     tv_nsec: 0,
                 };
-                match super::io::stdio_poll(raw, dir, Some(&zero)) {
+                match super::io::stream_poll(d.object.fd(), dir, Some(&zero)) {
                     Ok(Some(flags)) => {
                         let hup = flags.contains(rustix::event::PollFlags::HUP);
                         let nbytes = match dir {
@@ -261,8 +271,8 @@ impl WasiCtx {
 /// Reads a clock subscription at `at` (the union payload).
 fn clock_sub(mem: &GuestMem, at: u32, start: Instant) -> Result<Sub> {
     let id = mem.u32(at)?;
-    let timeout = mem.u64(at + 8)?;
-    let flags = mem.u16(at + 24)?;
+    let timeout = mem.u64(mem::add(at, 8)?)?;
+    let flags = mem.u16(mem::add(at, 24)?)?;
     if flags & !SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME != 0 {
         return Ok(Sub::Bad(ERRNO_INVAL));
     }

@@ -93,7 +93,9 @@ pub fn filetype_of(o: &Object) -> Result<u8> {
     Ok(match o {
         Object::Dir(_) => FILETYPE_DIRECTORY.raw(),
         Object::Socket(s) => socket_filetype(s),
-        Object::File(_) | Object::Stdio(_) => filetype_of_mode(rustix::fs::fstat(o.fd())?.st_mode),
+        Object::File(_) | Object::Stdio(_) | Object::Pipe(_) => {
+            filetype_of_mode(rustix::fs::fstat(o.fd())?.st_mode)
+        }
     })
 }
 
