@@ -80,7 +80,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy -p wasio-examples --target $(WASM_TARGET) -- -D warnings
+	$(CARGO) clippy -p wasio -p wasio-examples --all-targets --target $(WASM_TARGET) -- -D warnings
 
 lint: setup
 	$(CARGO) fmt --all -- --check

@@ -26,6 +26,10 @@ fn main() {
     let good_iov: [u32; 2] = [text.as_ptr() as u32, 3];
     let good_iov_ptr = good_iov.as_ptr() as i32;
 
+    // SAFETY: the host is the one under test: every call passes plain
+    // integers, and where a pointer is valid it points at a local buffer
+    // that outlives the call. Wild pointers are only ever read or written
+    // by the host, which must refuse them.
     unsafe {
         report(
             "fd_write iovs out of bounds",
@@ -174,6 +178,10 @@ fn top_of_memory(report: impl Fn(&str, i32)) {
     }
     let mut buf = [0u8; 256];
     let top = 0xffff_fffc_u32 as i32; // the last 4 bytes of memory
+                                      // SAFETY: the addresses at the top of memory belong to no Rust object
+                                      // (the memory was just grown); `buf`, `ptrs` and `n` are locals that
+                                      // outlive the calls; address 0.. for the poll is read (and written) by
+                                      // the host only where it accepts the call, which it must not.
     unsafe {
         // One pointer fits at `top`, the second would wrap to 0.
         report(

@@ -14,11 +14,12 @@ fn main() {
 
     let listener = (3..64)
         .find(|&fd| {
+            // SAFETY: fdstat only reads an fd's metadata.
             unsafe { fd_fdstat_get(fd) }.is_ok_and(|s| s.fs_filetype == FILETYPE_SOCKET_STREAM)
         })
         .expect("no preopened listener");
-    // SAFETY (all calls below): plain preview1 calls on fds we own, with
-    // buffers that live across each call.
+    // SAFETY: plain preview1 calls on fds we own, with buffers that live
+    // across each call.
     unsafe {
         fd_fdstat_set_flags(listener, FDFLAGS_NONBLOCK).expect("nonblock");
         println!(
@@ -118,7 +119,9 @@ unsafe fn wait(fd: wasi::Fd, kind: wasi::Eventtype) -> (u64, bool) {
             },
         },
     ];
+    // SAFETY: `Event` is plain data (integers), for which zero is valid.
     let mut events: [Event; 2] = unsafe { std::mem::zeroed() };
+    // SAFETY: both arrays are locals of the lengths given.
     let n = unsafe { poll_oneoff(subs.as_ptr(), events.as_mut_ptr(), 2) }.expect("poll_oneoff");
     let ev = events[..n]
         .iter()

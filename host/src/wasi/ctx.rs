@@ -1,8 +1,6 @@
 //! Per-instance state of the preview1 implementation.
 
-use std::io;
 use std::net::TcpListener;
-use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::Instant;
 
@@ -22,17 +20,17 @@ pub const DEFAULT_MAX_FDS: usize = 16_384;
 /// Everything a guest's preview1 calls act on.
 pub struct WasiCtx {
     /// `argv`, program name first.
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
     /// Environment as `KEY=VALUE` strings.
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
     /// Open fds.
-    pub table: FdTable,
+    pub(crate) table: FdTable,
     /// The persistent poller.
-    pub reactor: Reactor,
+    pub(crate) reactor: Reactor,
     /// When `--timeout` runs out; blocking calls give up then.
-    pub deadline: Option<Instant>,
+    pub(crate) deadline: Option<Instant>,
     /// What the guest may do on the network (extension sockets).
-    pub policy: NetPolicy,
+    pub(crate) policy: NetPolicy,
 }
 
 impl WasiCtx {
@@ -42,7 +40,7 @@ impl WasiCtx {
     }
 
     /// The error a blocking call returns once the deadline has passed.
-    pub fn timed_out(&self) -> Error {
+    pub(crate) fn timed_out(&self) -> Error {
         Error::Trap(wasmtime::Error::new(TimedOut))
     }
 }
@@ -163,11 +161,4 @@ impl WasiCtxBuilder {
             policy: std::mem::take(&mut self.policy),
         })
     }
-}
-
-/// Whether the host's stdin is something epoll can wait on.
-pub fn pollable(fd: &impl AsRawFd) -> io::Result<bool> {
-    let st = rustix::fs::fstat(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd.as_raw_fd()) })?;
-    let t = rustix::fs::FileType::from_raw_mode(st.st_mode);
-    Ok(!(t.is_file() || t.is_dir()))
 }

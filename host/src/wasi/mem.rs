@@ -10,12 +10,12 @@ use wasi::Errno;
 
 /// Most iovecs one call gathers: the Linux `IOV_MAX`. A guest passing more
 /// gets a short transfer, which POSIX allows.
-pub const IOV_MAX: u32 = 1024;
+pub(crate) const IOV_MAX: u32 = 1024;
 
 /// `ptr + off` as a guest address, `FAULT` if it leaves the 32-bit space.
 /// Every guest address the host derives goes through this or [`elem`]:
 /// nothing is added to a guest pointer unchecked.
-pub fn add(ptr: u32, off: usize) -> Result<u32, Errno> {
+pub(crate) fn add(ptr: u32, off: usize) -> Result<u32, Errno> {
     u32::try_from(off)
         .ok()
         .and_then(|off| ptr.checked_add(off))
@@ -24,18 +24,18 @@ pub fn add(ptr: u32, off: usize) -> Result<u32, Errno> {
 
 /// The address of element `i` of `size`-byte elements at `ptr` (`FAULT` on
 /// overflow).
-pub fn elem(ptr: u32, i: usize, size: u32) -> Result<u32, Errno> {
+pub(crate) fn elem(ptr: u32, i: usize, size: u32) -> Result<u32, Errno> {
     add(ptr, i.checked_mul(size as usize).ok_or(wasi::ERRNO_FAULT)?)
 }
 
 /// A guest's linear memory, borrowed for the duration of one host call.
-pub struct GuestMem<'a> {
+pub(crate) struct GuestMem<'a> {
     data: &'a mut [u8],
 }
 
 impl<'a> GuestMem<'a> {
     /// Wraps the bytes of a linear memory.
-    pub fn new(data: &'a mut [u8]) -> Self {
+    pub(crate) fn new(data: &'a mut [u8]) -> Self {
         Self { data }
     }
 
@@ -51,24 +51,24 @@ impl<'a> GuestMem<'a> {
     /// Fails with `FAULT` unless `[ptr, ptr+len)` lies inside memory. Calls
     /// check their result pointers this way *before* acting, so a bad
     /// pointer never leaves a done-but-unreported operation behind.
-    pub fn check(&self, ptr: u32, len: u32) -> Result<(), Errno> {
+    pub(crate) fn check(&self, ptr: u32, len: u32) -> Result<(), Errno> {
         self.range(ptr, len).map(drop)
     }
 
     /// The `len` bytes at `ptr`.
-    pub fn slice(&self, ptr: u32, len: u32) -> Result<&[u8], Errno> {
+    pub(crate) fn slice(&self, ptr: u32, len: u32) -> Result<&[u8], Errno> {
         let r = self.range(ptr, len)?;
         Ok(&self.data[r])
     }
 
     /// The `len` bytes at `ptr`, writable.
-    pub fn slice_mut(&mut self, ptr: u32, len: u32) -> Result<&mut [u8], Errno> {
+    pub(crate) fn slice_mut(&mut self, ptr: u32, len: u32) -> Result<&mut [u8], Errno> {
         let r = self.range(ptr, len)?;
         Ok(&mut self.data[r])
     }
 
     /// A UTF-8 string of `len` bytes at `ptr` (`ILSEQ` if it is not UTF-8).
-    pub fn str(&self, ptr: u32, len: u32) -> Result<&str, Errno> {
+    pub(crate) fn str(&self, ptr: u32, len: u32) -> Result<&str, Errno> {
         std::str::from_utf8(self.slice(ptr, len)?).map_err(|_| wasi::ERRNO_ILSEQ)
     }
 
@@ -80,56 +80,56 @@ impl<'a> GuestMem<'a> {
     }
 
     /// Reads a little-endian `u8`.
-    pub fn u8(&self, ptr: u32) -> Result<u8, Errno> {
+    pub(crate) fn u8(&self, ptr: u32) -> Result<u8, Errno> {
         Ok(self.array::<1>(ptr)?[0])
     }
 
     /// Reads a little-endian `u16`.
-    pub fn u16(&self, ptr: u32) -> Result<u16, Errno> {
+    pub(crate) fn u16(&self, ptr: u32) -> Result<u16, Errno> {
         self.array(ptr).map(u16::from_le_bytes)
     }
 
     /// Reads a little-endian `u32`.
-    pub fn u32(&self, ptr: u32) -> Result<u32, Errno> {
+    pub(crate) fn u32(&self, ptr: u32) -> Result<u32, Errno> {
         self.array(ptr).map(u32::from_le_bytes)
     }
 
     /// Reads a little-endian `u64`.
-    pub fn u64(&self, ptr: u32) -> Result<u64, Errno> {
+    pub(crate) fn u64(&self, ptr: u32) -> Result<u64, Errno> {
         self.array(ptr).map(u64::from_le_bytes)
     }
 
     /// Copies `bytes` to `ptr`.
-    pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
+    pub(crate) fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
         let len = u32::try_from(bytes.len()).map_err(|_| wasi::ERRNO_FAULT)?;
         self.slice_mut(ptr, len)?.copy_from_slice(bytes);
         Ok(())
     }
 
     /// Writes a little-endian `u8`.
-    pub fn put_u8(&mut self, ptr: u32, v: u8) -> Result<(), Errno> {
+    pub(crate) fn put_u8(&mut self, ptr: u32, v: u8) -> Result<(), Errno> {
         self.write(ptr, &[v])
     }
 
     /// Writes a little-endian `u16`.
-    pub fn put_u16(&mut self, ptr: u32, v: u16) -> Result<(), Errno> {
+    pub(crate) fn put_u16(&mut self, ptr: u32, v: u16) -> Result<(), Errno> {
         self.write(ptr, &v.to_le_bytes())
     }
 
     /// Writes a little-endian `u32`.
-    pub fn put_u32(&mut self, ptr: u32, v: u32) -> Result<(), Errno> {
+    pub(crate) fn put_u32(&mut self, ptr: u32, v: u32) -> Result<(), Errno> {
         self.write(ptr, &v.to_le_bytes())
     }
 
     /// Writes a little-endian `u64`.
-    pub fn put_u64(&mut self, ptr: u32, v: u64) -> Result<(), Errno> {
+    pub(crate) fn put_u64(&mut self, ptr: u32, v: u64) -> Result<(), Errno> {
         self.write(ptr, &v.to_le_bytes())
     }
 
     /// The `(buf, len)` pairs of an iovec array (`iovec` and `ciovec` share
     /// a layout: two `u32`s). At most [`IOV_MAX`] entries are read, each
     /// checked to lie inside memory.
-    pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
+    pub(crate) fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
         let count = count.min(IOV_MAX);
         // The part of the array we read must be addressable.
         self.range(ptr, count.checked_mul(8).ok_or(wasi::ERRNO_FAULT)?)?;
@@ -145,7 +145,7 @@ impl<'a> GuestMem<'a> {
     }
 
     /// Borrows the buffers of a `ciovec` array for a vectored write.
-    pub fn io_slices(&self, iovs: &[(u32, u32)]) -> Result<Vec<IoSlice<'_>>, Errno> {
+    pub(crate) fn io_slices(&self, iovs: &[(u32, u32)]) -> Result<Vec<IoSlice<'_>>, Errno> {
         iovs.iter()
             .map(|&(p, l)| self.slice(p, l).map(IoSlice::new))
             .collect()
@@ -154,7 +154,7 @@ impl<'a> GuestMem<'a> {
     /// The first non-empty buffer of an iovec array, for a read. Reading into
     /// one buffer is a legal short read and avoids aliasing `&mut` slices
     /// when a guest passes overlapping iovecs.
-    pub fn first_nonempty(iovs: &[(u32, u32)]) -> Option<(u32, u32)> {
+    pub(crate) fn first_nonempty(iovs: &[(u32, u32)]) -> Option<(u32, u32)> {
         iovs.iter().copied().find(|&(_, l)| l > 0)
     }
 }

@@ -7,13 +7,13 @@
 
 pub mod ctx;
 pub mod errno;
-pub mod ext;
+pub(crate) mod ext;
 pub mod linker;
-pub mod mem;
-pub mod p1;
-pub mod reactor;
-pub mod rights;
-pub mod table;
+pub(crate) mod mem;
+pub(crate) mod p1;
+pub(crate) mod reactor;
+pub(crate) mod rights;
+pub(crate) mod table;
 
 pub use ctx::{WasiCtx, WasiCtxBuilder};
 pub use errno::{ProcExit, TimedOut};

@@ -17,22 +17,22 @@ use mio::{Events, Interest, Poll, Token};
 
 /// What the reactor last learned about one registration.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Readiness {
+pub(crate) struct Readiness {
     /// Data (or a connection, or EOF) can be read.
-    pub read: bool,
+    pub(crate) read: bool,
     /// Data can be written.
-    pub write: bool,
+    pub(crate) write: bool,
     /// The peer closed its writing half, or the object hung up.
-    pub read_closed: bool,
+    pub(crate) read_closed: bool,
     /// Writing can never succeed again.
-    pub write_closed: bool,
+    pub(crate) write_closed: bool,
     /// The object reported an error condition.
-    pub error: bool,
+    pub(crate) error: bool,
 }
 
 /// Which direction an operation or a wait is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     /// Reading, receiving, accepting.
     Read,
     /// Writing, sending, connecting.
@@ -41,7 +41,7 @@ pub enum Direction {
 
 impl Readiness {
     /// Whether a wait in direction `d` would end now.
-    pub fn is_ready(&self, d: Direction) -> bool {
+    pub(crate) fn is_ready(&self, d: Direction) -> bool {
         match d {
             Direction::Read => self.read || self.read_closed || self.error,
             Direction::Write => self.write || self.write_closed || self.error,
@@ -50,19 +50,19 @@ impl Readiness {
 }
 
 /// One mio `Poll` for the life of a guest instance.
-pub struct Reactor {
+pub(crate) struct Reactor {
     poll: Poll,
     events: Events,
     /// Readiness by token; a token is an index, reused after `forget`.
     ready: Vec<Option<Readiness>>,
     free: Vec<usize>,
     /// How many times the reactor waited in the OS (for tests and benches).
-    pub waits: u64,
+    pub(crate) waits: u64,
 }
 
 impl Reactor {
     /// Creates the poller.
-    pub fn new() -> io::Result<Self> {
+    pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
             poll: Poll::new()?,
             events: Events::with_capacity(1024),
@@ -73,7 +73,7 @@ impl Reactor {
     }
 
     /// Registers `fd` for both directions and returns its token.
-    pub fn register(&mut self, fd: RawFd) -> io::Result<Token> {
+    pub(crate) fn register(&mut self, fd: RawFd) -> io::Result<Token> {
         let index = self.free.pop().unwrap_or(self.ready.len());
         if let Err(e) = self.poll.registry().register(
             &mut SourceFd(&fd),
@@ -106,7 +106,7 @@ impl Reactor {
     }
 
     /// Forgets a registration. `fd` must still be open.
-    pub fn deregister(&mut self, token: Token, fd: RawFd) {
+    pub(crate) fn deregister(&mut self, token: Token, fd: RawFd) {
         self.release(token);
         // Closing the fd removes it from epoll anyway; an error here only
         // means it was already gone.
@@ -114,14 +114,14 @@ impl Reactor {
     }
 
     /// Forgets a registration whose fd is about to be closed.
-    pub fn forget(&mut self, token: Token) {
+    pub(crate) fn forget(&mut self, token: Token) {
         // The fd is closed right after: epoll forgets it, and no event for
         // this token can arrive once it is reused.
         self.release(token);
     }
 
     /// What is known about `token` now.
-    pub fn readiness(&self, token: Token) -> Readiness {
+    pub(crate) fn readiness(&self, token: Token) -> Readiness {
         self.ready
             .get(token.0)
             .copied()
@@ -130,7 +130,7 @@ impl Reactor {
     }
 
     /// An operation in direction `d` returned `WouldBlock`.
-    pub fn clear(&mut self, token: Token, d: Direction) {
+    pub(crate) fn clear(&mut self, token: Token, d: Direction) {
         if let Some(r) = self.slot(token) {
             match d {
                 Direction::Read => r.read = false,
@@ -141,7 +141,7 @@ impl Reactor {
 
     /// Waits for OS events for at most `timeout` (`None`: forever) and
     /// folds them into the readiness table. Returns how many arrived.
-    pub fn turn(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
         self.waits += 1;
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
@@ -164,7 +164,7 @@ impl Reactor {
 
     /// Blocks until `token` is ready in direction `d` or `deadline` passes.
     /// Returns `false` on deadline.
-    pub fn wait_for(
+    pub(crate) fn wait_for(
         &mut self,
         token: Token,
         d: Direction,

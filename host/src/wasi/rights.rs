@@ -3,7 +3,7 @@
 use wasi::*;
 
 /// Rights that mean something on a regular file.
-pub const FILE: Rights = RIGHTS_FD_DATASYNC
+pub(crate) const FILE: Rights = RIGHTS_FD_DATASYNC
     | RIGHTS_FD_READ
     | RIGHTS_FD_SEEK
     | RIGHTS_FD_FDSTAT_SET_FLAGS
@@ -18,7 +18,7 @@ pub const FILE: Rights = RIGHTS_FD_DATASYNC
     | RIGHTS_POLL_FD_READWRITE;
 
 /// Rights that mean something on a directory.
-pub const DIR: Rights = RIGHTS_FD_DATASYNC
+pub(crate) const DIR: Rights = RIGHTS_FD_DATASYNC
     | RIGHTS_FD_FDSTAT_SET_FLAGS
     | RIGHTS_FD_SYNC
     | RIGHTS_FD_ADVISE
@@ -42,7 +42,7 @@ pub const DIR: Rights = RIGHTS_FD_DATASYNC
     | RIGHTS_POLL_FD_READWRITE;
 
 /// Directory rights that change the tree; a read-only preopen lacks them.
-pub const DIR_MUTATE: Rights = RIGHTS_PATH_CREATE_DIRECTORY
+pub(crate) const DIR_MUTATE: Rights = RIGHTS_PATH_CREATE_DIRECTORY
     | RIGHTS_PATH_CREATE_FILE
     | RIGHTS_PATH_LINK_SOURCE
     | RIGHTS_PATH_LINK_TARGET
@@ -56,14 +56,14 @@ pub const DIR_MUTATE: Rights = RIGHTS_PATH_CREATE_DIRECTORY
     | RIGHTS_PATH_UNLINK_FILE;
 
 /// File rights that change contents or metadata.
-pub const FILE_MUTATE: Rights = RIGHTS_FD_DATASYNC
+pub(crate) const FILE_MUTATE: Rights = RIGHTS_FD_DATASYNC
     | RIGHTS_FD_WRITE
     | RIGHTS_FD_ALLOCATE
     | RIGHTS_FD_FILESTAT_SET_SIZE
     | RIGHTS_FD_FILESTAT_SET_TIMES;
 
 /// Rights of a character device, pipe or terminal (no seeking).
-pub const STREAM: Rights = RIGHTS_FD_READ
+pub(crate) const STREAM: Rights = RIGHTS_FD_READ
     | RIGHTS_FD_WRITE
     | RIGHTS_FD_FDSTAT_SET_FLAGS
     | RIGHTS_FD_FILESTAT_GET
@@ -73,7 +73,7 @@ pub const STREAM: Rights = RIGHTS_FD_READ
     | RIGHTS_POLL_FD_READWRITE;
 
 /// Rights of a connected socket.
-pub const SOCKET: Rights = RIGHTS_FD_READ
+pub(crate) const SOCKET: Rights = RIGHTS_FD_READ
     | RIGHTS_FD_WRITE
     | RIGHTS_FD_FDSTAT_SET_FLAGS
     | RIGHTS_FD_FILESTAT_GET
@@ -81,7 +81,7 @@ pub const SOCKET: Rights = RIGHTS_FD_READ
     | RIGHTS_SOCK_SHUTDOWN;
 
 /// Rights of a listening socket.
-pub const LISTENER: Rights = RIGHTS_FD_READ
+pub(crate) const LISTENER: Rights = RIGHTS_FD_READ
     | RIGHTS_FD_FDSTAT_SET_FLAGS
     | RIGHTS_FD_FILESTAT_GET
     | RIGHTS_POLL_FD_READWRITE

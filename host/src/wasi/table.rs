@@ -10,17 +10,17 @@ use wasi::{Errno, Fdflags, Rights};
 
 /// A directory entry as `fd_readdir` reports it.
 #[derive(Debug, Clone)]
-pub struct DirEntry {
+pub(crate) struct DirEntry {
     /// File serial number.
-    pub ino: u64,
+    pub(crate) ino: u64,
     /// preview1 file type.
-    pub filetype: u8,
+    pub(crate) filetype: u8,
     /// Name bytes.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
 }
 
 /// The host object behind a guest fd.
-pub enum Object {
+pub(crate) enum Object {
     /// One of the host's own standard streams (0, 1 or 2), shared, never
     /// closed by the host.
     Stdio(RawFd),
@@ -39,7 +39,7 @@ pub enum Object {
 
 /// What kind of socket a [`Socket`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SocketKind {
+pub(crate) enum SocketKind {
     /// TCP or Unix stream.
     Stream,
     /// UDP or Unix datagram.
@@ -48,7 +48,7 @@ pub enum SocketKind {
 
 /// Address family of a [`Socket`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     /// IPv4.
     Inet4,
     /// IPv6.
@@ -59,20 +59,20 @@ pub enum Family {
 
 /// A host socket behind a guest fd.
 #[derive(Debug)]
-pub struct Socket {
+pub(crate) struct Socket {
     /// The host fd (non-blocking, close-on-exec).
-    pub fd: OwnedFd,
+    pub(crate) fd: OwnedFd,
     /// Address family.
-    pub family: Family,
+    pub(crate) family: Family,
     /// Stream or datagram.
-    pub kind: SocketKind,
+    pub(crate) kind: SocketKind,
     /// `listen` was called: it accepts, it does not read or write.
-    pub listening: bool,
+    pub(crate) listening: bool,
 }
 
 impl Object {
     /// The host fd, for raw system calls.
-    pub fn fd(&self) -> BorrowedFd<'_> {
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         match self {
             // SAFETY: fds 0, 1 and 2 stay open for the life of the process;
             // the host never closes them.
@@ -85,40 +85,40 @@ impl Object {
     }
 
     /// Whether readiness of this object comes from the reactor.
-    pub fn is_socket(&self) -> bool {
+    pub(crate) fn is_socket(&self) -> bool {
         matches!(self, Object::Socket(_))
     }
 
     /// A byte stream whose readiness is asked with `poll(2)`: the host's
     /// standard streams and [`Object::Pipe`]s.
-    pub fn is_polled_stream(&self) -> bool {
+    pub(crate) fn is_polled_stream(&self) -> bool {
         matches!(self, Object::Stdio(_) | Object::Pipe(_))
     }
 }
 
 /// One open guest fd.
-pub struct Descriptor {
+pub(crate) struct Descriptor {
     /// What it refers to.
-    pub object: Object,
+    pub(crate) object: Object,
     /// Rights the fd has.
-    pub base: Rights,
+    pub(crate) base: Rights,
     /// Rights fds opened through it may have.
-    pub inheriting: Rights,
+    pub(crate) inheriting: Rights,
     /// The guest-visible `fdflags` (APPEND, NONBLOCK, ...).
-    pub flags: Fdflags,
+    pub(crate) flags: Fdflags,
     /// For a preopened directory: the name the guest sees.
-    pub preopen: Option<String>,
+    pub(crate) preopen: Option<String>,
     /// Read-only directory tree (`--dir-ro`): nothing under it may change.
-    pub readonly: bool,
+    pub(crate) readonly: bool,
     /// Registration in the reactor, once the fd has been waited on.
-    pub token: Option<Token>,
+    pub(crate) token: Option<Token>,
     /// Snapshot of a directory's entries for `fd_readdir` cookies.
-    pub dir_entries: Option<Vec<DirEntry>>,
+    pub(crate) dir_entries: Option<Vec<DirEntry>>,
 }
 
 impl Descriptor {
     /// A descriptor with the given rights and no flags.
-    pub fn new(object: Object, base: Rights, inheriting: Rights) -> Self {
+    pub(crate) fn new(object: Object, base: Rights, inheriting: Rights) -> Self {
         Self {
             object,
             base,
@@ -132,7 +132,7 @@ impl Descriptor {
     }
 
     /// Fails with `NOTCAPABLE` unless the fd has all of `rights`.
-    pub fn check(&self, rights: Rights) -> Result<(), Errno> {
+    pub(crate) fn check(&self, rights: Rights) -> Result<(), Errno> {
         if self.base & rights == rights {
             Ok(())
         } else {
@@ -141,12 +141,12 @@ impl Descriptor {
     }
 
     /// Whether the guest marked the fd non-blocking.
-    pub fn nonblocking(&self) -> bool {
+    pub(crate) fn nonblocking(&self) -> bool {
         self.flags & wasi::FDFLAGS_NONBLOCK != 0
     }
 
     /// The socket, or `NOTSOCK`.
-    pub fn socket(&self) -> Result<&Socket, Errno> {
+    pub(crate) fn socket(&self) -> Result<&Socket, Errno> {
         match &self.object {
             Object::Socket(s) => Ok(s),
             _ => Err(wasi::ERRNO_NOTSOCK),
@@ -154,7 +154,7 @@ impl Descriptor {
     }
 
     /// The directory, or `NOTDIR`.
-    pub fn dir(&self) -> Result<&Dir, Errno> {
+    pub(crate) fn dir(&self) -> Result<&Dir, Errno> {
         match &self.object {
             Object::Dir(d) => Ok(d),
             _ => Err(wasi::ERRNO_NOTDIR),
@@ -162,14 +162,14 @@ impl Descriptor {
     }
 
     /// The raw host fd.
-    pub fn raw_fd(&self) -> RawFd {
+    pub(crate) fn raw_fd(&self) -> RawFd {
         self.object.fd().as_raw_fd()
     }
 }
 
 /// Guest fd numbers to descriptors. New fds take the lowest free number,
 /// as POSIX `open` does.
-pub struct FdTable {
+pub(crate) struct FdTable {
     slots: Vec<Option<Descriptor>>,
     free: BinaryHeap<Reverse<u32>>,
     open: usize,
@@ -178,7 +178,7 @@ pub struct FdTable {
 
 impl FdTable {
     /// An empty table admitting at most `max_open` descriptors.
-    pub fn new(max_open: usize) -> Self {
+    pub(crate) fn new(max_open: usize) -> Self {
         Self {
             slots: Vec::new(),
             free: BinaryHeap::new(),
@@ -188,7 +188,7 @@ impl FdTable {
     }
 
     /// Inserts at the lowest free number; `MFILE` when full.
-    pub fn push(&mut self, d: Descriptor) -> Result<u32, Errno> {
+    pub(crate) fn push(&mut self, d: Descriptor) -> Result<u32, Errno> {
         if self.open >= self.max_open {
             return Err(wasi::ERRNO_MFILE);
         }
@@ -206,7 +206,7 @@ impl FdTable {
     }
 
     /// The descriptor at `fd`, or `BADF`.
-    pub fn get(&self, fd: u32) -> Result<&Descriptor, Errno> {
+    pub(crate) fn get(&self, fd: u32) -> Result<&Descriptor, Errno> {
         self.slots
             .get(fd as usize)
             .and_then(Option::as_ref)
@@ -214,7 +214,7 @@ impl FdTable {
     }
 
     /// The descriptor at `fd`, writable, or `BADF`.
-    pub fn get_mut(&mut self, fd: u32) -> Result<&mut Descriptor, Errno> {
+    pub(crate) fn get_mut(&mut self, fd: u32) -> Result<&mut Descriptor, Errno> {
         self.slots
             .get_mut(fd as usize)
             .and_then(Option::as_mut)
@@ -222,7 +222,7 @@ impl FdTable {
     }
 
     /// Removes `fd` and returns what it held.
-    pub fn remove(&mut self, fd: u32) -> Result<Descriptor, Errno> {
+    pub(crate) fn remove(&mut self, fd: u32) -> Result<Descriptor, Errno> {
         let d = self
             .slots
             .get_mut(fd as usize)
@@ -235,7 +235,7 @@ impl FdTable {
 
     /// Puts `d` at exactly `fd`, which must be free and addressable; returns
     /// nothing for `fd_renumber`, which first removed the target.
-    pub fn put_at(&mut self, fd: u32, d: Descriptor) {
+    pub(crate) fn put_at(&mut self, fd: u32, d: Descriptor) {
         let i = fd as usize;
         if i >= self.slots.len() {
             for n in self.slots.len()..i {
@@ -248,27 +248,14 @@ impl FdTable {
         self.open += 1;
     }
 
-    /// All open descriptors with their numbers.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &Descriptor)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|d| (i as u32, d)))
-    }
-
     /// Most descriptors that may be open at once.
-    pub fn max_open(&self) -> usize {
+    pub(crate) fn max_open(&self) -> usize {
         self.max_open
     }
 
     /// Number of open descriptors.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.open
-    }
-
-    /// Whether no descriptor is open.
-    pub fn is_empty(&self) -> bool {
-        self.open == 0
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// A fresh scratch directory: under `$TMPDIR` (the runner preopens one as
 /// `/tmp` for wasm), else `/tmp`.
-pub fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let base = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
     // (No process id: wasm has none.)
     let dir = PathBuf::from(base).join(format!(

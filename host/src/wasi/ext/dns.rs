@@ -14,7 +14,7 @@ const MAX_NAME: u32 = 253;
 
 impl WasiCtx {
     /// `resolve(host, host_len, port, out_addrs, max, out_count)`.
-    pub fn ext_resolve(
+    pub(crate) fn ext_resolve(
         &mut self,
         mem: &mut GuestMem,
         host: u32,

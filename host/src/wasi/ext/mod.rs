@@ -23,7 +23,7 @@ use wasmtime::{Caller, Linker};
 use super::linker::{finish, host_fns, with_mem, WasiView};
 
 /// Adds every function of `wasio_abi::FUNCTIONS` to `linker`.
-pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+pub(crate) fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     host_fns! { linker, wasio_abi::MODULE;
         "socket" => ext_socket(domain: i32, ty: i32, fdflags: i32, out: i32);
         "bind" => ext_bind(fd: i32, addr: i32);

@@ -30,7 +30,7 @@ fn size(v: u64) -> Result<usize> {
 
 impl WasiCtx {
     /// `set_opt(fd, opt, value)`.
-    pub fn ext_set_opt(&mut self, _: &mut GuestMem, fd: u32, o: u32, v: u64) -> Result<()> {
+    pub(crate) fn ext_set_opt(&mut self, _: &mut GuestMem, fd: u32, o: u32, v: u64) -> Result<()> {
         let s = self.sock(fd)?;
         let fd = &s.fd;
         let v6 = s.family == Family::Inet6;
@@ -73,7 +73,13 @@ impl WasiCtx {
     }
 
     /// `get_opt(fd, opt, out)`.
-    pub fn ext_get_opt(&mut self, mem: &mut GuestMem, fd: u32, o: u32, out: u32) -> Result<()> {
+    pub(crate) fn ext_get_opt(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        o: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 8)?;
         let s = self.sock(fd)?;
         let fd = &s.fd;
@@ -145,7 +151,7 @@ impl WasiCtx {
     }
 
     /// `multicast_join(fd, group, iface)`.
-    pub fn ext_multicast_join(
+    pub(crate) fn ext_multicast_join(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -156,7 +162,7 @@ impl WasiCtx {
     }
 
     /// `multicast_leave(fd, group, iface)`.
-    pub fn ext_multicast_leave(
+    pub(crate) fn ext_multicast_leave(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,

@@ -23,7 +23,7 @@ impl WasiCtx {
     }
 
     /// `socket(domain, type, fdflags, out_fd)`.
-    pub fn ext_socket(
+    pub(crate) fn ext_socket(
         &mut self,
         mem: &mut GuestMem,
         domain: u32,
@@ -72,7 +72,7 @@ impl WasiCtx {
     }
 
     /// `bind(fd, addr)`.
-    pub fn ext_bind(&mut self, mem: &mut GuestMem, fd: u32, addr_ptr: u32) -> Result<()> {
+    pub(crate) fn ext_bind(&mut self, mem: &mut GuestMem, fd: u32, addr_ptr: u32) -> Result<()> {
         let a = addr::read(mem, addr_ptr)?;
         let s = self.sock(fd)?;
         if !addr::fits(s.family, &a) {
@@ -90,7 +90,7 @@ impl WasiCtx {
     }
 
     /// `listen(fd, backlog)`.
-    pub fn ext_listen(&mut self, _: &mut GuestMem, fd: u32, backlog: u32) -> Result<()> {
+    pub(crate) fn ext_listen(&mut self, _: &mut GuestMem, fd: u32, backlog: u32) -> Result<()> {
         let s = self.sock(fd)?;
         if s.kind != SocketKind::Stream {
             return Err(ERRNO_NOTSUP.into());
@@ -116,7 +116,7 @@ impl WasiCtx {
     }
 
     /// `connect(fd, addr)`.
-    pub fn ext_connect(&mut self, mem: &mut GuestMem, fd: u32, addr_ptr: u32) -> Result<()> {
+    pub(crate) fn ext_connect(&mut self, mem: &mut GuestMem, fd: u32, addr_ptr: u32) -> Result<()> {
         let a = addr::read(mem, addr_ptr)?;
         let s = self.sock(fd)?;
         if !addr::fits(s.family, &a) {
@@ -159,7 +159,7 @@ impl WasiCtx {
     }
 
     /// `send_to(fd, iovs, iovs_len, addr, out_sent)`.
-    pub fn ext_send_to(
+    pub(crate) fn ext_send_to(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -195,7 +195,7 @@ impl WasiCtx {
     }
 
     /// `recv_from(fd, iovs, iovs_len, riflags, out_len, out_roflags, out_addr)`.
-    pub fn ext_recv_from(
+    pub(crate) fn ext_recv_from(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -236,14 +236,14 @@ impl WasiCtx {
     }
 
     /// `local_addr(fd, out)`.
-    pub fn ext_local_addr(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+    pub(crate) fn ext_local_addr(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         mem.check(out, wasio_abi::SOCKADDR_SIZE as u32)?;
         let a = rustix::net::getsockname(&self.sock(fd)?.fd)?;
         addr::write(mem, out, &addr::from_any(Some(a)))
     }
 
     /// `peer_addr(fd, out)`.
-    pub fn ext_peer_addr(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+    pub(crate) fn ext_peer_addr(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         mem.check(out, wasio_abi::SOCKADDR_SIZE as u32)?;
         let a = rustix::net::getpeername(&self.sock(fd)?.fd)?;
         if a.is_none() {

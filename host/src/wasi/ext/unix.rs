@@ -93,7 +93,7 @@ impl WasiCtx {
     }
 
     /// `bind_unix(fd, dirfd, path, path_len)`.
-    pub fn ext_bind_unix(
+    pub(crate) fn ext_bind_unix(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -111,7 +111,7 @@ impl WasiCtx {
     }
 
     /// `connect_unix(fd, dirfd, path, path_len)`.
-    pub fn ext_connect_unix(
+    pub(crate) fn ext_connect_unix(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,

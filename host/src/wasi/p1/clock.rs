@@ -8,7 +8,7 @@ use crate::wasi::errno::Result;
 use crate::wasi::mem::{self, GuestMem};
 
 /// preview1 clock ids, by number.
-pub const CLOCKS: [ClockId; 4] = [
+pub(crate) const CLOCKS: [ClockId; 4] = [
     ClockId::Realtime,
     ClockId::Monotonic,
     ClockId::ProcessCPUTime,
@@ -16,7 +16,7 @@ pub const CLOCKS: [ClockId; 4] = [
 ];
 
 /// Current value of `clock` in nanoseconds.
-pub fn now_ns(clock: ClockId) -> u64 {
+pub(crate) fn now_ns(clock: ClockId) -> u64 {
     let t = rustix::time::clock_gettime(clock);
     (t.tv_sec as u64)
         .saturating_mul(1_000_000_000)
@@ -54,27 +54,37 @@ fn strings_get(mem: &mut GuestMem, items: &[String], ptrs: u32, buf: u32) -> Res
 
 impl WasiCtx {
     /// `args_get`.
-    pub fn args_get(&mut self, mem: &mut GuestMem, argv: u32, buf: u32) -> Result<()> {
+    pub(crate) fn args_get(&mut self, mem: &mut GuestMem, argv: u32, buf: u32) -> Result<()> {
         strings_get(mem, &self.args, argv, buf)
     }
 
     /// `args_sizes_get`.
-    pub fn args_sizes_get(&mut self, mem: &mut GuestMem, count: u32, size: u32) -> Result<()> {
+    pub(crate) fn args_sizes_get(
+        &mut self,
+        mem: &mut GuestMem,
+        count: u32,
+        size: u32,
+    ) -> Result<()> {
         strings_sizes(mem, &self.args, count, size)
     }
 
     /// `environ_get`.
-    pub fn environ_get(&mut self, mem: &mut GuestMem, env: u32, buf: u32) -> Result<()> {
+    pub(crate) fn environ_get(&mut self, mem: &mut GuestMem, env: u32, buf: u32) -> Result<()> {
         strings_get(mem, &self.env, env, buf)
     }
 
     /// `environ_sizes_get`.
-    pub fn environ_sizes_get(&mut self, mem: &mut GuestMem, count: u32, size: u32) -> Result<()> {
+    pub(crate) fn environ_sizes_get(
+        &mut self,
+        mem: &mut GuestMem,
+        count: u32,
+        size: u32,
+    ) -> Result<()> {
         strings_sizes(mem, &self.env, count, size)
     }
 
     /// `clock_res_get`.
-    pub fn clock_res_get(&mut self, mem: &mut GuestMem, id: u32, out: u32) -> Result<()> {
+    pub(crate) fn clock_res_get(&mut self, mem: &mut GuestMem, id: u32, out: u32) -> Result<()> {
         let t = rustix::time::clock_getres(clock(id)?);
         let ns = (t.tv_sec as u64)
             .saturating_mul(1_000_000_000)
@@ -84,7 +94,7 @@ impl WasiCtx {
     }
 
     /// `clock_time_get`.
-    pub fn clock_time_get(
+    pub(crate) fn clock_time_get(
         &mut self,
         mem: &mut GuestMem,
         id: u32,
@@ -96,20 +106,20 @@ impl WasiCtx {
     }
 
     /// `random_get`: bytes from the host's CSPRNG.
-    pub fn random_get(&mut self, mem: &mut GuestMem, buf: u32, len: u32) -> Result<()> {
+    pub(crate) fn random_get(&mut self, mem: &mut GuestMem, buf: u32, len: u32) -> Result<()> {
         let dest = mem.slice_mut(buf, len)?;
         getrandom::fill(dest).map_err(|_| ERRNO_IO)?;
         Ok(())
     }
 
     /// `sched_yield`.
-    pub fn sched_yield(&mut self, _: &mut GuestMem) -> Result<()> {
+    pub(crate) fn sched_yield(&mut self, _: &mut GuestMem) -> Result<()> {
         std::thread::yield_now();
         Ok(())
     }
 
     /// `proc_raise`: signals are not part of the sandbox.
-    pub fn proc_raise(&mut self, _: &mut GuestMem, _sig: u32) -> Result<()> {
+    pub(crate) fn proc_raise(&mut self, _: &mut GuestMem, _sig: u32) -> Result<()> {
         Err(ERRNO_NOTSUP.into())
     }
 }

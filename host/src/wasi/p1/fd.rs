@@ -16,7 +16,7 @@ use crate::wasi::table::Object;
 
 impl WasiCtx {
     /// `fd_advise`: hint the host's page cache.
-    pub fn fd_advise(
+    pub(crate) fn fd_advise(
         &mut self,
         _: &mut GuestMem,
         fd: u32,
@@ -45,7 +45,13 @@ impl WasiCtx {
     }
 
     /// `fd_allocate`: make sure `[off, off+len)` is backed by storage.
-    pub fn fd_allocate(&mut self, _: &mut GuestMem, fd: u32, off: u64, len: u64) -> Result<()> {
+    pub(crate) fn fd_allocate(
+        &mut self,
+        _: &mut GuestMem,
+        fd: u32,
+        off: u64,
+        len: u64,
+    ) -> Result<()> {
         let d = self.table.get(fd)?;
         let Object::File(f) = &d.object else {
             return Err(ERRNO_BADF.into());
@@ -60,14 +66,14 @@ impl WasiCtx {
     }
 
     /// `fd_close`.
-    pub fn fd_close(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
+    pub(crate) fn fd_close(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
         let d = self.table.remove(fd)?;
         self.disarm(&d);
         Ok(())
     }
 
     /// `fd_datasync`.
-    pub fn fd_datasync(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
+    pub(crate) fn fd_datasync(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
         let d = self.table.get(fd)?;
         d.check(RIGHTS_FD_DATASYNC)?;
         match &d.object {
@@ -79,7 +85,7 @@ impl WasiCtx {
     }
 
     /// `fd_sync`.
-    pub fn fd_sync(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
+    pub(crate) fn fd_sync(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
         let d = self.table.get(fd)?;
         d.check(RIGHTS_FD_SYNC)?;
         match &d.object {
@@ -91,7 +97,7 @@ impl WasiCtx {
     }
 
     /// `fd_fdstat_get`: type, flags and rights.
-    pub fn fd_fdstat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+    pub(crate) fn fd_fdstat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         let d = self.table.get(fd)?;
         let filetype = filetype_of(&d.object)?;
         let mut buf = [0u8; 24];
@@ -105,7 +111,12 @@ impl WasiCtx {
 
     /// `fd_fdstat_set_flags`: APPEND and NONBLOCK can change; the sync
     /// flags can only be chosen at open time.
-    pub fn fd_fdstat_set_flags(&mut self, _: &mut GuestMem, fd: u32, flags: u32) -> Result<()> {
+    pub(crate) fn fd_fdstat_set_flags(
+        &mut self,
+        _: &mut GuestMem,
+        fd: u32,
+        flags: u32,
+    ) -> Result<()> {
         let flags = u16::try_from(flags).map_err(|_| ERRNO_INVAL)?;
         let known =
             FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
@@ -130,7 +141,7 @@ impl WasiCtx {
     }
 
     /// `fd_fdstat_set_rights`: rights can only shrink.
-    pub fn fd_fdstat_set_rights(
+    pub(crate) fn fd_fdstat_set_rights(
         &mut self,
         _: &mut GuestMem,
         fd: u32,
@@ -147,7 +158,7 @@ impl WasiCtx {
     }
 
     /// `fd_filestat_get`.
-    pub fn fd_filestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+    pub(crate) fn fd_filestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         let d = self.table.get(fd)?;
         if matches!(d.object, Object::File(_)) {
             d.check(RIGHTS_FD_FILESTAT_GET)?;
@@ -158,7 +169,12 @@ impl WasiCtx {
     }
 
     /// `fd_filestat_set_size`: truncate or extend.
-    pub fn fd_filestat_set_size(&mut self, _: &mut GuestMem, fd: u32, size: u64) -> Result<()> {
+    pub(crate) fn fd_filestat_set_size(
+        &mut self,
+        _: &mut GuestMem,
+        fd: u32,
+        size: u64,
+    ) -> Result<()> {
         let d = self.table.get(fd)?;
         let Object::File(f) = &d.object else {
             return Err(match d.object {
@@ -176,7 +192,7 @@ impl WasiCtx {
     }
 
     /// `fd_filestat_set_times`.
-    pub fn fd_filestat_set_times(
+    pub(crate) fn fd_filestat_set_times(
         &mut self,
         _: &mut GuestMem,
         fd: u32,
@@ -198,7 +214,7 @@ impl WasiCtx {
     }
 
     /// `fd_pread`: read at an offset without moving the file position.
-    pub fn fd_pread(
+    pub(crate) fn fd_pread(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -231,7 +247,7 @@ impl WasiCtx {
     }
 
     /// `fd_pwrite`: write at an offset without moving the file position.
-    pub fn fd_pwrite(
+    pub(crate) fn fd_pwrite(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -272,15 +288,10 @@ impl WasiCtx {
         Ok(())
     }
 
-    /// `fd_read`.
-    pub fn fd_read(
-        &mut self,
-        mem: &mut GuestMem,
-        fd: u32,
-        iovs: u32,
-        n: u32,
-        out: u32,
-    ) -> Result<()> {
+    /// The preamble of `fd_read`/`fd_write`: the result pointer, then an fd
+    /// that carries bytes (`ISDIR` for a directory, `NOTCONN` for a
+    /// listener) and has `right`.
+    fn io_preamble(&self, mem: &GuestMem, fd: u32, out: u32, right: Rights) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.table.get(fd)?;
         match &d.object {
@@ -288,7 +299,20 @@ impl WasiCtx {
             Object::Socket(s) if s.listening => return Err(ERRNO_NOTCONN.into()),
             _ => {}
         }
-        d.check(RIGHTS_FD_READ)?;
+        d.check(right)?;
+        Ok(())
+    }
+
+    /// `fd_read`.
+    pub(crate) fn fd_read(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        out: u32,
+    ) -> Result<()> {
+        self.io_preamble(mem, fd, out, RIGHTS_FD_READ)?;
         let iovs = mem.iovecs(iovs, n)?;
         let nread = match GuestMem::first_nonempty(&iovs) {
             Some((p, l)) => {
@@ -304,7 +328,7 @@ impl WasiCtx {
     }
 
     /// `fd_write`.
-    pub fn fd_write(
+    pub(crate) fn fd_write(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -312,14 +336,7 @@ impl WasiCtx {
         n: u32,
         out: u32,
     ) -> Result<()> {
-        mem.check(out, 4)?;
-        let d = self.table.get(fd)?;
-        match &d.object {
-            Object::Dir(_) => return Err(ERRNO_ISDIR.into()),
-            Object::Socket(s) if s.listening => return Err(ERRNO_NOTCONN.into()),
-            _ => {}
-        }
-        d.check(RIGHTS_FD_WRITE)?;
+        self.io_preamble(mem, fd, out, RIGHTS_FD_WRITE)?;
         let iovs = mem.iovecs(iovs, n)?;
         let nwritten = {
             let bufs = mem.io_slices(&iovs)?;
@@ -337,7 +354,7 @@ impl WasiCtx {
     }
 
     /// `fd_prestat_get`: describe a preopened directory.
-    pub fn fd_prestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+    pub(crate) fn fd_prestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         let d = self.table.get(fd)?;
         let name = d.preopen.as_ref().ok_or(ERRNO_BADF)?;
         let len = u32::try_from(name.len())?;
@@ -349,7 +366,7 @@ impl WasiCtx {
     }
 
     /// `fd_prestat_dir_name`: the guest name of a preopened directory.
-    pub fn fd_prestat_dir_name(
+    pub(crate) fn fd_prestat_dir_name(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -366,7 +383,7 @@ impl WasiCtx {
     }
 
     /// `fd_readdir`: entries from `cookie` on, as many as fit.
-    pub fn fd_readdir(
+    pub(crate) fn fd_readdir(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -408,7 +425,7 @@ impl WasiCtx {
     }
 
     /// `fd_renumber`: move `from` onto `to`, closing what `to` held.
-    pub fn fd_renumber(&mut self, _: &mut GuestMem, from: u32, to: u32) -> Result<()> {
+    pub(crate) fn fd_renumber(&mut self, _: &mut GuestMem, from: u32, to: u32) -> Result<()> {
         self.table.get(from)?;
         self.table.get(to)?;
         if from == to {
@@ -423,7 +440,7 @@ impl WasiCtx {
     }
 
     /// `fd_seek`.
-    pub fn fd_seek(
+    pub(crate) fn fd_seek(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -457,7 +474,7 @@ impl WasiCtx {
     }
 
     /// `fd_tell`.
-    pub fn fd_tell(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
+    pub(crate) fn fd_tell(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         let d = self.table.get(fd)?;
         match &d.object {
             Object::Dir(_) => return Err(ERRNO_BADF.into()),

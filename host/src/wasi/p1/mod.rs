@@ -18,5 +18,3 @@ mod poll;
 mod sock;
 mod stat;
 mod time;
-
-pub use stat::Filestat;

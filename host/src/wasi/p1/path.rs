@@ -27,6 +27,20 @@ use crate::wasi::table::{Descriptor, Object};
 const WRITE_RIGHTS: Rights = RIGHTS_FD_WRITE | RIGHTS_FD_ALLOCATE | RIGHTS_FD_FILESTAT_SET_SIZE;
 
 impl WasiCtx {
+    /// The preamble of a one-path call: the path (`FAULT`, `ILSEQ`), then
+    /// the directory behind `fd` with the right `needed`.
+    fn dir_and_path<'m>(
+        &self,
+        mem: &'m GuestMem,
+        fd: u32,
+        p: u32,
+        len: u32,
+        needed: Rights,
+    ) -> Result<(&Dir, &'m str)> {
+        let path = mem.str(p, len)?;
+        Ok((self.dir_with(fd, needed)?, path))
+    }
+
     fn dir_with(&self, fd: u32, needed: Rights) -> Result<&Dir> {
         let d = self.table.get(fd)?;
         let dir = d.dir()?;
@@ -35,21 +49,20 @@ impl WasiCtx {
     }
 
     /// `path_create_directory`.
-    pub fn path_create_directory(
+    pub(crate) fn path_create_directory(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
         p: u32,
         len: u32,
     ) -> Result<()> {
-        let path = mem.str(p, len)?;
-        let dir = self.dir_with(fd, RIGHTS_PATH_CREATE_DIRECTORY)?;
+        let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_CREATE_DIRECTORY)?;
         dir.create_dir(path)?;
         Ok(())
     }
 
     /// `path_filestat_get`.
-    pub fn path_filestat_get(
+    pub(crate) fn path_filestat_get(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -59,8 +72,7 @@ impl WasiCtx {
         out: u32,
     ) -> Result<()> {
         let follow = lookup_follow(flags)?;
-        let path = mem.str(p, len)?;
-        let dir = self.dir_with(fd, RIGHTS_PATH_FILESTAT_GET)?;
+        let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_FILESTAT_GET)?;
         let meta = if follow {
             dir.metadata(path)?
         } else {
@@ -71,7 +83,7 @@ impl WasiCtx {
     }
 
     /// `path_filestat_set_times`.
-    pub fn path_filestat_set_times(
+    pub(crate) fn path_filestat_set_times(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -84,8 +96,7 @@ impl WasiCtx {
     ) -> Result<()> {
         let follow = lookup_follow(flags)?;
         let (a, m) = system_times(atim, mtim, fst)?;
-        let path = mem.str(p, len)?;
-        let dir = self.dir_with(fd, RIGHTS_PATH_FILESTAT_SET_TIMES)?;
+        let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_FILESTAT_SET_TIMES)?;
         if follow {
             dir.set_times(path, a, m)?;
         } else {
@@ -95,7 +106,7 @@ impl WasiCtx {
     }
 
     /// `path_link`: a hard link.
-    pub fn path_link(
+    pub(crate) fn path_link(
         &mut self,
         mem: &mut GuestMem,
         old_fd: u32,
@@ -119,7 +130,7 @@ impl WasiCtx {
     }
 
     /// `path_open`.
-    pub fn path_open(
+    pub(crate) fn path_open(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -305,7 +316,7 @@ impl WasiCtx {
     }
 
     /// `path_readlink`: the link's contents, truncated to the buffer.
-    pub fn path_readlink(
+    pub(crate) fn path_readlink(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -316,8 +327,7 @@ impl WasiCtx {
         out: u32,
     ) -> Result<()> {
         mem.check(out, 4)?;
-        let path = mem.str(p, len)?;
-        let dir = self.dir_with(fd, RIGHTS_PATH_READLINK)?;
+        let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_READLINK)?;
         let target = dir
             .read_link_contents(path)?
             .into_os_string()
@@ -329,21 +339,20 @@ impl WasiCtx {
     }
 
     /// `path_remove_directory`.
-    pub fn path_remove_directory(
+    pub(crate) fn path_remove_directory(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
         p: u32,
         len: u32,
     ) -> Result<()> {
-        let path = mem.str(p, len)?;
-        let dir = self.dir_with(fd, RIGHTS_PATH_REMOVE_DIRECTORY)?;
+        let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_REMOVE_DIRECTORY)?;
         dir.remove_dir(path)?;
         Ok(())
     }
 
     /// `path_rename`.
-    pub fn path_rename(
+    pub(crate) fn path_rename(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -362,7 +371,7 @@ impl WasiCtx {
     }
 
     /// `path_symlink`: `new` becomes a link whose contents are `old`.
-    pub fn path_symlink(
+    pub(crate) fn path_symlink(
         &mut self,
         mem: &mut GuestMem,
         old_p: u32,
@@ -379,15 +388,14 @@ impl WasiCtx {
     }
 
     /// `path_unlink_file`.
-    pub fn path_unlink_file(
+    pub(crate) fn path_unlink_file(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
         p: u32,
         len: u32,
     ) -> Result<()> {
-        let path = mem.str(p, len)?;
-        let dir = self.dir_with(fd, RIGHTS_PATH_UNLINK_FILE)?;
+        let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_UNLINK_FILE)?;
         dir.remove_file_or_symlink(path)?;
         Ok(())
     }

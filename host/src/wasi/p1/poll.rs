@@ -46,7 +46,7 @@ struct Event {
 
 impl WasiCtx {
     /// `poll_oneoff`.
-    pub fn poll_oneoff(
+    pub(crate) fn poll_oneoff(
         &mut self,
         mem: &mut GuestMem,
         subs_ptr: u32,

@@ -21,7 +21,13 @@ impl WasiCtx {
     }
 
     /// `sock_accept`: a new connection from a listener.
-    pub fn sock_accept(&mut self, mem: &mut GuestMem, fd: u32, flags: u32, out: u32) -> Result<()> {
+    pub(crate) fn sock_accept(
+        &mut self,
+        mem: &mut GuestMem,
+        fd: u32,
+        flags: u32,
+        out: u32,
+    ) -> Result<()> {
         mem.check(out, 4)?;
         let d = self.socket(fd)?;
         let listener = d.socket()?;
@@ -60,7 +66,7 @@ impl WasiCtx {
     }
 
     /// `sock_recv`.
-    pub fn sock_recv(
+    pub(crate) fn sock_recv(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -113,7 +119,7 @@ impl WasiCtx {
     }
 
     /// `sock_send`.
-    pub fn sock_send(
+    pub(crate) fn sock_send(
         &mut self,
         mem: &mut GuestMem,
         fd: u32,
@@ -150,7 +156,7 @@ impl WasiCtx {
     }
 
     /// `sock_shutdown`.
-    pub fn sock_shutdown(&mut self, _: &mut GuestMem, fd: u32, how: u32) -> Result<()> {
+    pub(crate) fn sock_shutdown(&mut self, _: &mut GuestMem, fd: u32, how: u32) -> Result<()> {
         let d = self.socket(fd)?;
         let how = match u8::try_from(how).map_err(|_| ERRNO_INVAL)? {
             x if x == SDFLAGS_RD => Shutdown::Read,

@@ -11,27 +11,27 @@ use crate::wasi::table::{DirEntry, Object};
 
 /// A preview1 `filestat`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Filestat {
+pub(crate) struct Filestat {
     /// Device ID.
-    pub dev: u64,
+    pub(crate) dev: u64,
     /// Inode.
-    pub ino: u64,
+    pub(crate) ino: u64,
     /// preview1 file type.
-    pub filetype: u8,
+    pub(crate) filetype: u8,
     /// Hard links.
-    pub nlink: u64,
+    pub(crate) nlink: u64,
     /// Size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Access time, ns since the epoch.
-    pub atim: u64,
+    pub(crate) atim: u64,
     /// Modification time, ns since the epoch.
-    pub mtim: u64,
+    pub(crate) mtim: u64,
     /// Status change time, ns since the epoch.
-    pub ctim: u64,
+    pub(crate) ctim: u64,
 }
 
 /// Writes the 64-byte `filestat` layout.
-pub fn write_filestat(mem: &mut GuestMem, at: u32, s: &Filestat) -> Result<()> {
+pub(crate) fn write_filestat(mem: &mut GuestMem, at: u32, s: &Filestat) -> Result<()> {
     let mut b = [0u8; 64];
     b[0..8].copy_from_slice(&s.dev.to_le_bytes());
     b[8..16].copy_from_slice(&s.ino.to_le_bytes());
@@ -49,47 +49,48 @@ fn nanos(sec: i64, nsec: i64) -> u64 {
     (sec as i128 * 1_000_000_000 + nsec as i128).clamp(0, u64::MAX as i128) as u64
 }
 
+/// preview1 file types, by the host file type they stand for. (A FIFO has
+/// no preview1 type and is `UNKNOWN`; a socket file seen by path is taken
+/// to be a stream.)
+const FILETYPES: [(OsType, Filetype); 6] = [
+    (OsType::RegularFile, FILETYPE_REGULAR_FILE),
+    (OsType::Directory, FILETYPE_DIRECTORY),
+    (OsType::Symlink, FILETYPE_SYMBOLIC_LINK),
+    (OsType::CharacterDevice, FILETYPE_CHARACTER_DEVICE),
+    (OsType::BlockDevice, FILETYPE_BLOCK_DEVICE),
+    (OsType::Socket, FILETYPE_SOCKET_STREAM),
+];
+
+/// The preview1 type of the first host type for which `is` holds.
+fn classify(is: impl Fn(OsType) -> bool) -> u8 {
+    FILETYPES
+        .iter()
+        .find(|(t, _)| is(*t))
+        .map_or(FILETYPE_UNKNOWN, |(_, f)| *f)
+        .raw()
+}
+
 /// preview1 type of a host mode.
-pub fn filetype_of_mode(mode: u32) -> u8 {
+pub(crate) fn filetype_of_mode(mode: u32) -> u8 {
     let t = OsType::from_raw_mode(mode);
-    if t.is_file() {
-        FILETYPE_REGULAR_FILE.raw()
-    } else if t.is_dir() {
-        FILETYPE_DIRECTORY.raw()
-    } else if t.is_symlink() {
-        FILETYPE_SYMBOLIC_LINK.raw()
-    } else if t.is_char_device() {
-        FILETYPE_CHARACTER_DEVICE.raw()
-    } else if t.is_block_device() {
-        FILETYPE_BLOCK_DEVICE.raw()
-    } else if t.is_socket() {
-        FILETYPE_SOCKET_STREAM.raw()
-    } else {
-        FILETYPE_UNKNOWN.raw()
-    }
+    classify(|want| want == t)
 }
 
 /// preview1 type of a cap-std file type.
-pub fn filetype_of_type(t: FileType) -> u8 {
-    if t.is_file() {
-        FILETYPE_REGULAR_FILE.raw()
-    } else if t.is_dir() {
-        FILETYPE_DIRECTORY.raw()
-    } else if t.is_symlink() {
-        FILETYPE_SYMBOLIC_LINK.raw()
-    } else if t.is_char_device() {
-        FILETYPE_CHARACTER_DEVICE.raw()
-    } else if t.is_block_device() {
-        FILETYPE_BLOCK_DEVICE.raw()
-    } else if t.is_socket() {
-        FILETYPE_SOCKET_STREAM.raw()
-    } else {
-        FILETYPE_UNKNOWN.raw()
-    }
+pub(crate) fn filetype_of_type(t: FileType) -> u8 {
+    classify(|want| match want {
+        OsType::RegularFile => t.is_file(),
+        OsType::Directory => t.is_dir(),
+        OsType::Symlink => t.is_symlink(),
+        OsType::CharacterDevice => t.is_char_device(),
+        OsType::BlockDevice => t.is_block_device(),
+        OsType::Socket => t.is_socket(),
+        _ => false,
+    })
 }
 
 /// preview1 type of an open object.
-pub fn filetype_of(o: &Object) -> Result<u8> {
+pub(crate) fn filetype_of(o: &Object) -> Result<u8> {
     Ok(match o {
         Object::Dir(_) => FILETYPE_DIRECTORY.raw(),
         Object::Socket(s) => socket_filetype(s),
@@ -113,7 +114,7 @@ fn from_stat(st: &Stat) -> Filestat {
 }
 
 /// preview1 type of a socket.
-pub fn socket_filetype(s: &crate::wasi::table::Socket) -> u8 {
+pub(crate) fn socket_filetype(s: &crate::wasi::table::Socket) -> u8 {
     match s.kind {
         crate::wasi::table::SocketKind::Stream => FILETYPE_SOCKET_STREAM.raw(),
         crate::wasi::table::SocketKind::Datagram => FILETYPE_SOCKET_DGRAM.raw(),
@@ -121,7 +122,7 @@ pub fn socket_filetype(s: &crate::wasi::table::Socket) -> u8 {
 }
 
 /// `filestat` of an open object.
-pub fn filestat_of_fd(o: &Object) -> Result<Filestat> {
+pub(crate) fn filestat_of_fd(o: &Object) -> Result<Filestat> {
     let st = rustix::fs::fstat(o.fd())?;
     let mut fs = from_stat(&st);
     if let Object::Socket(s) = o {
@@ -131,7 +132,7 @@ pub fn filestat_of_fd(o: &Object) -> Result<Filestat> {
 }
 
 /// `filestat` from path metadata.
-pub fn filestat_of_meta(m: &Metadata) -> Filestat {
+pub(crate) fn filestat_of_meta(m: &Metadata) -> Filestat {
     Filestat {
         dev: m.dev(),
         ino: m.ino(),
@@ -146,7 +147,7 @@ pub fn filestat_of_meta(m: &Metadata) -> Filestat {
 
 /// All entries of `dir`, `.` and `..` first, in a stable order so that
 /// `fd_readdir` cookies (index + 1) stay meaningful between calls.
-pub fn read_entries(dir: &Dir) -> Result<Vec<DirEntry>> {
+pub(crate) fn read_entries(dir: &Dir) -> Result<Vec<DirEntry>> {
     let own = rustix::fs::fstat(dir)?;
     let mut out = vec![
         DirEntry {
@@ -176,4 +177,55 @@ pub fn read_entries(dir: &Dir) -> Result<Vec<DirEntry>> {
     rest.sort_by(|a, b| a.name.cmp(&b.name));
     out.extend(rest);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mode-based and the cap-std-based answers agree for every kind
+    /// of file a directory can hold.
+    #[test]
+    fn both_type_sources_agree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path();
+        std::fs::write(p.join("file"), "x").unwrap();
+        std::fs::create_dir(p.join("dir")).unwrap();
+        std::os::unix::fs::symlink("file", p.join("link")).unwrap();
+        let _sock = std::os::unix::net::UnixListener::bind(p.join("sock")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            p.join("fifo"),
+            OsType::Fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+            0,
+        )
+        .unwrap();
+        let dir = Dir::open_ambient_dir(p, cap_std::ambient_authority()).unwrap();
+        let want = [
+            ("file", FILETYPE_REGULAR_FILE),
+            ("dir", FILETYPE_DIRECTORY),
+            ("link", FILETYPE_SYMBOLIC_LINK),
+            ("sock", FILETYPE_SOCKET_STREAM),
+            ("fifo", FILETYPE_UNKNOWN),
+        ];
+        for (name, ty) in want {
+            let mode = rustix::fs::lstat(p.join(name)).unwrap().st_mode;
+            let meta = dir.symlink_metadata(name).unwrap();
+            assert_eq!(filetype_of_mode(mode), ty.raw(), "{name} by mode");
+            assert_eq!(
+                filetype_of_type(meta.file_type()),
+                ty.raw(),
+                "{name} by type"
+            );
+        }
+        assert_eq!(
+            filetype_of_mode(
+                rustix::fs::fstat(std::fs::File::open("/dev/null").unwrap())
+                    .unwrap()
+                    .st_mode
+            ),
+            FILETYPE_CHARACTER_DEVICE.raw()
+        );
+    }
 }

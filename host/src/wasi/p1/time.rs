@@ -38,7 +38,7 @@ fn checked(fst: u32) -> Result<(bool, bool, bool, bool)> {
 }
 
 /// `futimens` timestamps for preview1 `(atim, mtim, fstflags)`.
-pub fn timestamps(atim: u64, mtim: u64, fst: u32) -> Result<(Timespec, Timespec)> {
+pub(crate) fn timestamps(atim: u64, mtim: u64, fst: u32) -> Result<(Timespec, Timespec)> {
     let (a, an, m, mn) = checked(fst)?;
     let omit = Timespec {
         tv_sec: 0,
@@ -51,7 +51,7 @@ pub fn timestamps(atim: u64, mtim: u64, fst: u32) -> Result<(Timespec, Timespec)
 }
 
 /// cap-std time specs for preview1 `(atim, mtim, fstflags)`.
-pub fn system_times(
+pub(crate) fn system_times(
     atim: u64,
     mtim: u64,
     fst: u32,
