@@ -14,7 +14,7 @@ TARGET_DIR := $(CURDIR)/target
 endif
 HOST := $(TARGET_DIR)/debug/wasio
 
-.PHONY: all setup build build-host build-guests test run conformance bench fmt clippy lint clean
+.PHONY: all setup build build-host build-guests test run conformance bench soak fuzz fuzz-setup fmt clippy lint clean
 
 all: build
 
@@ -74,6 +74,33 @@ bench: setup
 	$(CARGO) build --release -p wasio-bench --bin rt-bench --bin idle-server --bin fs-copy --target $(WASM_TARGET)
 	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --bin args-env --target $(WASM_TARGET)
 	$(TARGET_DIR)/release/bench $(if $(QUICK),--quick,)
+
+## Soak probes against the example servers under `wasio run` (not part of
+## `make test`, which runs a 10-second version): SOAK_SECS per probe.
+SOAK_SECS ?= 60
+soak: build
+	$(TARGET_DIR)/debug/soak --secs $(SOAK_SECS)
+
+## Coverage-guided fuzzing of the host (nightly + cargo-fuzz, installed here
+## if missing): each target runs FUZZ_SECS seconds. New corpus entries go to
+## fuzz/corpus/TARGET, crashes to fuzz/artifacts/TARGET; keep a fixed crash
+## in fuzz/regressions/TARGET, which `make test` replays.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS ?= wasi_calls policy_rules cli_values
+FUZZ := $(CARGO) +nightly fuzz
+FUZZ_FLAGS := --sanitizer none --target-dir $(TARGET_DIR)/fuzz --fuzz-dir fuzz
+fuzz-setup:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+fuzz: fuzz-setup
+	$(FUZZ) build $(FUZZ_FLAGS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t fuzz/regressions/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECS) s"; \
+	  $(FUZZ) run $(FUZZ_FLAGS) $$t fuzz/corpus/$$t fuzz/regressions/$$t -- \
+	    -max_total_time=$(FUZZ_SECS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+	    || exit 1; \
+	done
 
 fmt:
 	$(CARGO) fmt --all

@@ -20,6 +20,8 @@
 
 pub mod cli;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod policy;
 mod rlimit;
 pub mod run;

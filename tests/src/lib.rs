@@ -2,6 +2,7 @@
 //! where the built binaries are, and how to run a guest under `wasio run`.
 
 pub mod conformance;
+pub mod soak;
 
 use std::path::PathBuf;
 
