@@ -35,7 +35,7 @@ build-host: setup
 	$(CARGO) build --workspace --all-targets
 
 build-guests: setup
-	$(CARGO) build -p wasio-examples --target $(WASM_TARGET)
+	$(CARGO) build -p wasio-examples --bins --examples --target $(WASM_TARGET)
 	$(CARGO) build -p wasio-bench --bin tokio-echo --target $(WASM_TARGET)
 
 # Runs wasm test binaries under our host: a scratch dir is preopened as

@@ -77,6 +77,9 @@ pub mod opt {
     pub const MULTICAST_LOOP_V4: u32 = 12;
     /// `IPV6_MULTICAST_LOOP` (0 or 1).
     pub const MULTICAST_LOOP_V6: u32 = 13;
+    /// `SO_REUSEPORT` (0 or 1). Added in `wasio_sock_v1` minor 1: a host
+    /// without it answers `NOPROTOOPT`.
+    pub const REUSEPORT: u32 = 14;
     /// The `LINGER` value meaning "off".
     pub const LINGER_OFF: u64 = u64::MAX;
 }

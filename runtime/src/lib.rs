@@ -7,9 +7,16 @@
 //! - **tasks**: [`spawn`], [`JoinHandle`],
 //!   [`task::yield_now`]; single-threaded, so tasks need not be `Send`;
 //! - **time**: [`time::sleep`], [`time::interval`], [`time::timeout`];
-//! - **I/O**: the `futures-io` traits and helpers in [`io`], async
-//!   stdin/stdout/stderr;
-//! - **files**: [`fs`]; **TCP**: [`net`]; **channels and locks**: [`sync`].
+//! - **I/O**: tokio's I/O traits and utilities in [`io`] (every wasio I/O
+//!   type implements them), async stdin/stdout/stderr;
+//! - **files**: [`fs`]; **TCP, UDP, Unix sockets**: [`net`];
+//!   **channels and locks**: tokio's [`sync`];
+//! - tokio's [`select!`], [`join!`], [`try_join!`] and [`pin!`].
+//!
+//! A tokio program ports by renaming `tokio::` to `wasio::`: what tokio
+//! implements without its runtime is tokio's own code, re-exported; the
+//! rest (tasks, time, net, fs, stdio) is wasio's, with tokio's names and
+//! semantics. `docs/porting-from-tokio.md` lists the differences.
 //!
 //! On wasm32-wasip1 every wait is one `poll_oneoff` holding exactly the
 //! (fd, direction) pairs some task waits on plus the nearest timer; on
@@ -49,5 +56,25 @@ pub mod task;
 pub mod time;
 
 pub use runtime::{block_on, Runtime};
+
+/// tokio's `select!`: waits on several branches, runs the first that
+/// completes (patterns may be refutable; `else` when none can match;
+/// `biased;` to poll in order). Re-exported from tokio, which needs no
+/// tokio runtime for it.
+#[doc(inline)]
+pub use tokio::select;
+
+/// tokio's `join!`: runs several futures at once in this task, waits for
+/// all.
+#[doc(inline)]
+pub use tokio::join;
+
+/// tokio's `try_join!`: like `join!`, stopping at the first `Err`.
+#[doc(inline)]
+pub use tokio::try_join;
+
 pub use task::{spawn, spawn_local, JoinHandle};
+/// tokio's `pin!`: pins a future to the stack.
+#[doc(inline)]
+pub use tokio::pin;
 pub use wasio_macros::{main, test};

@@ -13,6 +13,11 @@ use crate::time::timer::Timers;
 
 pub(crate) struct Reactor {
     waiters: HashMap<(RawFd, Direction), Vec<Waker>>,
+    /// Directions the poller has reported ready and no operation has since
+    /// found blocked (bit 0: read, bit 1: write). This is what
+    /// `readable()`/`writable()` answer from, as tokio's readiness does: an
+    /// edge consumed by a read that did not drain the socket stays ready.
+    readiness: HashMap<RawFd, u8>,
     pub(crate) timers: Timers,
     sys: sys::Poller,
     ready: Vec<(RawFd, Direction)>,
@@ -22,6 +27,7 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
             waiters: HashMap::new(),
+            readiness: HashMap::new(),
             timers: Timers::default(),
             sys: sys::Poller::new()?,
             ready: Vec::new(),
@@ -36,6 +42,8 @@ impl Reactor {
     /// the task registers again if its retry would block again.
     pub(crate) fn wait_io(&mut self, fd: RawFd, dir: Direction, waker: &Waker) -> io::Result<()> {
         if self.sys.add_interest(fd, dir)? {
+            // It can never block (a regular file): always ready.
+            self.set_ready(fd, dir);
             waker.wake_by_ref();
             return Ok(());
         }
@@ -46,6 +54,24 @@ impl Reactor {
         Ok(())
     }
 
+    /// Whether `fd` was last seen ready in `dir` (and no operation has
+    /// found it blocked since).
+    pub(crate) fn is_ready(&self, fd: RawFd, dir: Direction) -> bool {
+        self.readiness.get(&fd).is_some_and(|b| b & bit(dir) != 0)
+    }
+
+    fn set_ready(&mut self, fd: RawFd, dir: Direction) {
+        *self.readiness.entry(fd).or_default() |= bit(dir);
+    }
+
+    /// An operation on `fd` in `dir` would block: it is not ready until the
+    /// poller says so again.
+    pub(crate) fn clear_ready(&mut self, fd: RawFd, dir: Direction) {
+        if let Some(b) = self.readiness.get_mut(&fd) {
+            *b &= !bit(dir);
+        }
+    }
+
     /// `fd` is being closed: drop its waiters (waking them, so nobody
     /// sleeps on a number that may be reused) and its registration.
     pub(crate) fn forget(&mut self, fd: RawFd) {
@@ -54,6 +80,7 @@ impl Reactor {
                 ws.into_iter().for_each(Waker::wake);
             }
         }
+        self.readiness.remove(&fd);
         self.sys.forget(fd);
     }
 
@@ -88,13 +115,21 @@ impl Reactor {
                 ..
             } = self;
             sys.wait(waiters.keys().copied(), timeout, ready)?;
-            for key in self.ready.drain(..) {
-                if let Some(ws) = self.waiters.remove(&key) {
+            for (fd, dir) in std::mem::take(&mut self.ready) {
+                *self.readiness.entry(fd).or_default() |= bit(dir);
+                if let Some(ws) = self.waiters.remove(&(fd, dir)) {
                     ws.into_iter().for_each(Waker::wake);
                 }
             }
         }
         self.timers.fire(Instant::now());
         Ok(())
+    }
+}
+
+fn bit(dir: Direction) -> u8 {
+    match dir {
+        Direction::Read => 1,
+        Direction::Write => 2,
     }
 }

@@ -2,10 +2,11 @@
 
 mod common;
 
-use futures_util::{SinkExt, StreamExt};
-use wasio::io::{
-    AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, Cursor, SeekFrom,
-};
+use std::io::Cursor;
+
+use futures_util::StreamExt;
+
+use wasio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, SeekFrom};
 
 #[wasio::test]
 async fn copy_and_split() {
@@ -43,9 +44,9 @@ async fn files_round_trip() {
     f.write_all(b"ONE").await.unwrap();
     f.seek(SeekFrom::Start(0)).await.unwrap();
     let mut lines = BufReader::new(f).lines();
-    assert_eq!(lines.next().await.unwrap().unwrap(), "line ONE");
-    assert_eq!(lines.next().await.unwrap().unwrap(), "line two");
-    assert!(lines.next().await.is_none());
+    assert_eq!(lines.next_line().await.unwrap().unwrap(), "line ONE");
+    assert_eq!(lines.next_line().await.unwrap().unwrap(), "line two");
+    assert!(lines.next_line().await.unwrap().is_none());
 
     let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
     wasio::fs::write(dir.join("big"), &big).await.unwrap();
@@ -124,14 +125,14 @@ async fn a_big_file_copy_lets_other_tasks_run() {
 
 #[wasio::test]
 async fn channels_and_locks() {
-    let (mut tx, mut rx) = wasio::sync::mpsc::channel::<u32>(4);
+    let (tx, mut rx) = wasio::sync::mpsc::channel::<u32>(4);
     let producer = wasio::spawn(async move {
         for i in 0..100 {
             tx.send(i).await.unwrap();
         }
     });
     let mut sum = 0;
-    while let Some(v) = rx.next().await {
+    while let Some(v) = rx.recv().await {
         sum += v;
     }
     producer.await.unwrap();
@@ -154,15 +155,36 @@ async fn channels_and_locks() {
     }
     assert_eq!(*m.lock().await, 10);
 
-    let (btx, mut brx1) = wasio::sync::broadcast::broadcast::<u8>(4);
-    let mut brx2 = brx1.clone();
-    btx.broadcast(5).await.unwrap();
+    let (btx, mut brx1) = wasio::sync::broadcast::channel::<u8>(4);
+    let mut brx2 = btx.subscribe();
+    btx.send(5).unwrap();
     assert_eq!(brx1.recv().await.unwrap(), 5);
     assert_eq!(brx2.recv().await.unwrap(), 5);
 
     let sem = wasio::sync::Semaphore::new(1);
-    let g = sem.acquire().await;
-    assert!(sem.try_acquire().is_none());
+    let g = sem.acquire().await.unwrap();
+    assert!(sem.try_acquire().is_err());
     drop(g);
-    assert!(sem.try_acquire().is_some());
+    assert!(sem.try_acquire().is_ok());
+
+    // Unbounded mpsc, `recv() -> Option`, watch and Notify across tasks.
+    let (utx, mut urx) = wasio::sync::mpsc::unbounded_channel();
+    let (wtx, mut wrx) = wasio::sync::watch::channel(0u32);
+    let notify = std::rc::Rc::new(wasio::sync::Notify::new());
+    let n2 = notify.clone();
+    let worker = wasio::spawn(async move {
+        n2.notified().await;
+        for i in 1..=3 {
+            utx.send(i).unwrap();
+            wtx.send(i).unwrap();
+        }
+    });
+    notify.notify_one();
+    let mut got = Vec::new();
+    while let Some(v) = urx.recv().await {
+        got.push(v);
+    }
+    worker.await.unwrap();
+    assert_eq!(got, [1, 2, 3]);
+    assert_eq!(*wrx.borrow_and_update(), 3);
 }

@@ -36,7 +36,7 @@ async fn echo_with_many_clients() {
                 let (mut r, mut w) = wasio::io::split(s);
                 let writer = wasio::spawn(async move {
                     w.write_all(&msg).await.unwrap();
-                    w.close().await.unwrap();
+                    w.shutdown().await.unwrap();
                 });
                 let mut back = Vec::new();
                 r.read_to_end(&mut back).await.unwrap();
@@ -100,7 +100,7 @@ async fn split_halves_work_from_two_tasks() {
         r.read_exact(&mut buf).await.unwrap();
         w.write_all(&buf).await.unwrap();
     });
-    let s = TcpStream::connect(("127.0.0.1", addr.port()))
+    let mut s = TcpStream::connect(("127.0.0.1", addr.port()))
         .await
         .unwrap();
     assert_eq!(s.peer_addr().unwrap(), addr);
@@ -111,7 +111,7 @@ async fn split_halves_work_from_two_tasks() {
     let writer = async { w.write_all(&[5u8; 10_000]).await.unwrap() };
     let mut back = vec![0u8; 10_000];
     let reader = async { r.read_exact(&mut back).await.unwrap() };
-    futures_util::future::join(writer, reader).await;
+    wasio::join!(writer, reader);
     assert!(back.iter().all(|&b| b == 5));
     server.await.unwrap();
 }
@@ -153,7 +153,7 @@ async fn unix_stream_and_datagram() {
     let client = wasio::spawn(async move {
         let mut c = UnixStream::connect(&p2).await.unwrap();
         c.write_all(b"over unix").await.unwrap();
-        c.close().await.unwrap();
+        c.shutdown().await.unwrap();
         let mut back = String::new();
         c.read_to_string(&mut back).await.unwrap();
         back

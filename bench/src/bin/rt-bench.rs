@@ -7,7 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use wasio::time::sleep;
 
 fn report(name: &str, value: f64, unit: &str) {
@@ -69,10 +68,10 @@ async fn main() {
 
     // 3. ping-pong between two tasks over channels.
     let rounds = n(1_000_000);
-    let (mut to_b, mut b_rx) = wasio::sync::mpsc::channel::<u64>(1);
-    let (mut to_a, mut a_rx) = wasio::sync::mpsc::channel::<u64>(1);
+    let (to_b, mut b_rx) = wasio::sync::mpsc::channel::<u64>(1);
+    let (to_a, mut a_rx) = wasio::sync::mpsc::channel::<u64>(1);
     let b = wasio::spawn(async move {
-        while let Some(v) = b_rx.next().await {
+        while let Some(v) = b_rx.recv().await {
             if to_a.send(v + 1).await.is_err() {
                 break;
             }
@@ -81,7 +80,7 @@ async fn main() {
     let t = Instant::now();
     for i in 0..rounds {
         to_b.send(i).await.unwrap();
-        let back = a_rx.next().await.unwrap();
+        let back = a_rx.recv().await.unwrap();
         debug_assert_eq!(back, i + 1);
     }
     let el = t.elapsed();

@@ -5,7 +5,6 @@
 //!
 //! `wasio run --allow-listen 127.0.0.1 chat.wasm 127.0.0.1:7200`
 
-use futures_util::StreamExt;
 use wasio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use wasio::net::TcpListener;
 use wasio::sync::broadcast;
@@ -25,9 +24,8 @@ async fn main() -> std::io::Result<()> {
     let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("count"));
     let listener = TcpListener::bind(addr.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);
-    let (tx, rx) = broadcast::broadcast::<Line>(1024);
-    // Keep one receiver inactive so the channel stays open between clients.
-    let _keep = rx.deactivate();
+    // The sender lives here, so the channel stays open between clients.
+    let (tx, _) = broadcast::channel::<Line>(1024);
     let sessions = Tally::new();
     let mut id = 0;
     while limit.is_none_or(|l| sessions.spawned() < l) {
@@ -35,11 +33,17 @@ async fn main() -> std::io::Result<()> {
         id += 1;
         let me = id;
         let (r, mut w) = conn.into_split();
-        let mut inbox = tx.new_receiver();
+        let mut inbox = tx.subscribe();
         let writer = wasio::spawn(async move {
             w.write_all(format!("welcome, you are {me}\n").as_bytes())
                 .await?;
-            while let Ok(line) = inbox.recv().await {
+            loop {
+                let line = match inbox.recv().await {
+                    Ok(line) => line,
+                    // A slow client misses lines rather than stalling others.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
                 if line.from != me {
                     w.write_all(format!("{}: {}\n", line.from, line.text).as_bytes())
                         .await?;
@@ -51,11 +55,10 @@ async fn main() -> std::io::Result<()> {
         sessions.spawn(async move {
             let mut lines = BufReader::new(r).lines();
             let mut said = 0;
-            while let Some(Ok(text)) = lines.next().await {
+            while let Ok(Some(text)) = lines.next_line().await {
                 said += 1;
-                if tx.broadcast(Line { from: me, text }).await.is_err() {
-                    break;
-                }
+                // No receiver at all is no error here: nobody else is in.
+                let _ = tx.send(Line { from: me, text });
             }
             writer.abort();
             said

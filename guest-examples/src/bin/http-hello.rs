@@ -85,7 +85,7 @@ where
             return Ok(None);
         }
         let n = buf.len().min(left);
-        r.consume_unpin(n);
+        r.consume(n);
         left -= n;
     }
     Ok(Some(close))
@@ -127,7 +127,7 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
         w.write_all(response.as_bytes()).await?;
         answered += 1;
         if close {
-            w.close().await?;
+            w.shutdown().await?;
             return Ok(answered);
         }
     }

@@ -24,7 +24,7 @@ async fn main() -> std::io::Result<()> {
     let (mut from_net, mut to_net) = conn.into_split();
     let upload = wasio::spawn(async move {
         let n = wasio::io::copy(&mut wasio::io::stdin(), &mut to_net).await?;
-        to_net.close().await?;
+        to_net.shutdown().await?;
         Ok::<u64, std::io::Error>(n)
     });
     let mut out = wasio::io::stdout();

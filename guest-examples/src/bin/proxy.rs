@@ -28,11 +28,11 @@ async fn relay(client: TcpStream, upstream: String) -> std::io::Result<(u64, u64
     let (mut sr, mut sw) = server.into_split();
     let up = wasio::spawn(async move {
         let n = wasio::io::copy(&mut cr, &mut sw).await?;
-        sw.close().await?;
+        sw.shutdown().await?;
         Ok::<u64, std::io::Error>(n)
     });
     let down = wasio::io::copy(&mut sr, &mut cw).await?;
-    cw.close().await?;
+    cw.shutdown().await?;
     Ok((up.await??, down))
 }
 

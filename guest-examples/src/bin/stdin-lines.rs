@@ -1,7 +1,6 @@
 //! Reads lines from async stdin and writes each reversed to async stdout,
 //! while a timer task keeps ticking (stdin never blocks other tasks).
 
-use futures_util::StreamExt;
 use wasio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 #[wasio::main]
@@ -19,8 +18,7 @@ async fn main() -> std::io::Result<()> {
     let mut lines = BufReader::new(wasio::io::stdin()).lines();
     let mut out = wasio::io::stdout();
     let mut count = 0;
-    while let Some(line) = lines.next().await {
-        let line = line?;
+    while let Some(line) = lines.next_line().await? {
         count += 1;
         let rev: String = line.chars().rev().collect();
         out.write_all(format!("{count}: {rev}\n").as_bytes())

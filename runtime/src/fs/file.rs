@@ -5,12 +5,14 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
+use tokio::io::ReadBuf;
 
 use super::{proceed, Metadata, CHUNK};
 
-/// An open file. Implements [`AsyncRead`], [`AsyncWrite`] and
-/// [`AsyncSeek`]; use the `wasio::io` extension traits for `read_to_end`,
+/// An open file. Implements tokio's [`AsyncRead`](crate::io::AsyncRead),
+/// [`AsyncWrite`](crate::io::AsyncWrite) and
+/// [`AsyncSeek`](crate::io::AsyncSeek) (and the `futures-io` ones with
+/// that feature); use the `wasio::io` extension traits for `read_to_end`,
 /// `write_all`, `seek` and friends.
 ///
 /// ```
@@ -33,6 +35,8 @@ use super::{proceed, Metadata, CHUNK};
 #[derive(Debug)]
 pub struct File {
     std: std::fs::File,
+    /// The result of the seek `start_seek` began (tokio's `AsyncSeek`).
+    seek: Option<io::Result<u64>>,
 }
 
 impl File {
@@ -58,7 +62,7 @@ impl File {
 
     /// Wraps an open std file.
     pub fn from_std(std: std::fs::File) -> File {
-        File { std }
+        File { std, seek: None }
     }
 
     /// The std file inside.
@@ -92,9 +96,7 @@ impl File {
 
     /// Another handle to the same open file.
     pub async fn try_clone(&self) -> io::Result<File> {
-        Ok(File {
-            std: self.std.try_clone()?,
-        })
+        Ok(File::from_std(self.std.try_clone()?))
     }
 }
 
@@ -107,7 +109,68 @@ fn retry<R>(mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
     }
 }
 
-impl AsyncRead for File {
+impl tokio::io::AsyncRead for File {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if crate::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let this = self.get_mut();
+        Poll::Ready(crate::io::read_into(buf, CHUNK, |dst| {
+            retry(|| this.std.read(dst))
+        }))
+    }
+}
+
+impl File {
+    fn write_chunk(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if crate::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let n = buf.len().min(CHUNK);
+        Poll::Ready(retry(|| self.std.write(&buf[..n])))
+    }
+}
+
+impl tokio::io::AsyncWrite for File {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().write_chunk(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.get_mut().std.flush())
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl tokio::io::AsyncSeek for File {
+    fn start_seek(self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
+        let this = self.get_mut();
+        this.seek = Some(this.std.seek(pos));
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        Poll::Ready(match this.seek.take() {
+            Some(r) => r,
+            None => this.std.stream_position(),
+        })
+    }
+}
+
+#[cfg(feature = "futures-io")]
+impl futures_io::AsyncRead for File {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -122,30 +185,27 @@ impl AsyncRead for File {
     }
 }
 
-impl AsyncWrite for File {
+#[cfg(feature = "futures-io")]
+impl futures_io::AsyncWrite for File {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if crate::coop::poll_proceed(cx).is_pending() {
-            return Poll::Pending;
-        }
-        let n = buf.len().min(CHUNK);
-        let this = self.get_mut();
-        Poll::Ready(retry(|| this.std.write(&buf[..n])))
+        self.get_mut().write_chunk(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.get_mut().std.flush())
     }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.get_mut().std.flush())
     }
 }
 
-impl AsyncSeek for File {
+#[cfg(feature = "futures-io")]
+impl futures_io::AsyncSeek for File {
     fn poll_seek(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
@@ -213,8 +273,6 @@ impl OpenOptions {
     /// Opens `path` with these options.
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         proceed().await;
-        Ok(File {
-            std: self.0.open(path)?,
-        })
+        Ok(File::from_std(self.0.open(path)?))
     }
 }

@@ -23,6 +23,16 @@ impl<T: AsRawFd> Evented<T> {
         &self.inner
     }
 
+    /// The object, taken off the reactor (its waiters are woken).
+    pub(crate) fn into_inner(self) -> T {
+        let fd = self.fd();
+        try_with_reactor(|r| r.forget(fd));
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so `inner` is
+        // moved out exactly once.
+        unsafe { std::ptr::read(&this.inner) }
+    }
+
     pub(crate) fn fd(&self) -> RawFd {
         self.inner.as_raw_fd()
     }
@@ -42,7 +52,10 @@ impl<T: AsRawFd> Evented<T> {
             match op(&self.inner) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     let fd = self.fd();
-                    with_reactor(|r| r.wait_io(fd, dir, cx.waker()))?;
+                    with_reactor(|r| {
+                        r.clear_ready(fd, dir);
+                        r.wait_io(fd, dir, cx.waker())
+                    })?;
                     return Poll::Pending;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -51,11 +64,47 @@ impl<T: AsRawFd> Evented<T> {
         }
     }
 
-    /// Waits until the reactor reports `dir` ready (no operation tried).
+    /// Ready once the reactor has seen `dir` ready and no operation has
+    /// found it blocked since (no operation is tried). Being woken is not
+    /// being ready: a task woken by something else waits on.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<()>> {
         let fd = self.fd();
-        with_reactor(|r| r.wait_io(fd, dir, cx.waker()))?;
-        Poll::Pending
+        with_reactor(|r| {
+            if r.is_ready(fd, dir) {
+                return Ok(true);
+            }
+            r.wait_io(fd, dir, cx.waker()).map(|()| false)
+        })
+        .map_or_else(
+            |e| Poll::Ready(Err(e)),
+            |ready| {
+                if ready {
+                    Poll::Ready(Ok(()))
+                } else {
+                    Poll::Pending
+                }
+            },
+        )
+    }
+
+    /// Runs `op` once, without waiting: `WouldBlock` is returned (and
+    /// clears the readiness `dir` had).
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op(&self.inner) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let fd = self.fd();
+                    try_with_reactor(|r| r.clear_ready(fd, dir));
+                    return Err(e);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return r,
+            }
+        }
     }
 }
 

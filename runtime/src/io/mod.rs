@@ -1,48 +1,74 @@
-//! Async I/O: the `futures-io` traits, their extension traits and helpers,
-//! and async standard streams.
+//! Async I/O: tokio's I/O traits and utilities, and async standard streams.
 //!
-//! wasio uses the `futures` ecosystem's traits, so combinators from
-//! `futures-util` (and crates built on them) work on wasio's types.
+//! `wasio::io` *is* tokio's `io-util` layer (re-exported from the `tokio`
+//! crate, whose runtime is never used): [`AsyncRead`], [`AsyncWrite`],
+//! [`AsyncBufRead`], [`AsyncSeek`], [`ReadBuf`], the extension traits,
+//! [`copy`], [`copy_bidirectional`], [`split`], [`BufReader`],
+//! [`BufWriter`], [`Lines`], [`duplex`] and the rest. Every wasio I/O type
+//! (TCP and Unix streams and their halves, [`fs::File`](crate::fs::File),
+//! [`Stdin`], [`Stdout`], [`Stderr`]) implements these traits, so crates
+//! written for tokio's I/O (tokio-util codecs, hyper's tokio glue, ...)
+//! take wasio's types as they are. With the `futures-io` cargo feature the
+//! same types also implement the `futures-io` traits.
+//!
+//! What wasio adds: [`stdin`], [`stdout`] and [`stderr`] (read and written
+//! without blocking other tasks), and [`Interest`]/[`Ready`] for
+//! `ready()`.
 //!
 //! ```
-//! use wasio::io::{AsyncReadExt, AsyncWriteExt, Cursor};
+//! use wasio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 //!
 //! wasio::block_on(async {
-//!     let mut reader = Cursor::new(b"hello".to_vec());
-//!     let mut writer = Cursor::new(Vec::new());
-//!     let n = wasio::io::copy(&mut reader, &mut writer).await.unwrap();
-//!     assert_eq!(n, 5);
-//!     writer.write_all(b"!").await.unwrap();
-//!     assert_eq!(writer.into_inner(), b"hello!");
+//!     let (mut a, b) = wasio::io::duplex(64);
+//!     a.write_all(b"hello\nworld\n").await.unwrap();
+//!     drop(a);
+//!     let mut lines = BufReader::new(b).lines();
+//!     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("hello"));
+//!     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("world"));
+//!     assert_eq!(lines.next_line().await.unwrap(), None);
+//!
+//!     let mut out = Vec::new();
+//!     let n = wasio::io::copy(&mut &b"abc"[..], &mut out).await.unwrap();
+//!     assert_eq!((n, &out[..]), (3, &b"abc"[..]));
 //!     let mut s = String::new();
-//!     Cursor::new(b"abc").read_to_string(&mut s).await.unwrap();
-//!     assert_eq!(s, "abc");
+//!     (&b"xyz"[..]).read_to_string(&mut s).await.unwrap();
+//!     assert_eq!(s, "xyz");
 //! });
 //! ```
 
 pub(crate) mod evented;
+mod interest;
 mod stdio;
 
-pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
-pub use futures_util::io::{
-    copy, copy_buf, empty, repeat, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,
-    AsyncWriteExt, BufReader, BufWriter, Cursor, Empty, Lines, ReadHalf, Repeat, Sink, WriteHalf,
-};
-pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use interest::{Interest, Ready};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
+pub use tokio::io::*;
 
-/// Splits one object into a read half and a write half that can be moved
-/// to different tasks.
+/// The unfilled part of `buf` as bytes to read into, without zeroing it.
 ///
-/// ```
-/// use wasio::io::{split, AsyncReadExt, Cursor};
-/// wasio::block_on(async {
-///     let (mut r, _w) = split(Cursor::new(b"xy".to_vec()));
-///     let mut s = String::new();
-///     r.read_to_string(&mut s).await.unwrap();
-///     assert_eq!(s, "xy");
-/// });
-/// ```
-pub fn split<T: AsyncRead + AsyncWrite>(io: T) -> (ReadHalf<T>, WriteHalf<T>) {
-    AsyncReadExt::split(io)
+/// # Safety
+/// The caller may only write to the slice (never read it), and must then
+/// tell `buf` how many bytes it wrote, with `assume_init` and `advance`.
+pub(crate) unsafe fn unfilled<'a>(buf: &'a mut ReadBuf<'_>) -> &'a mut [u8] {
+    // SAFETY: `[MaybeUninit<u8>]` and `[u8]` have the same layout; the
+    // caller promises not to read what may be uninitialised.
+    unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) }
+}
+
+/// Fills `buf` with one `read` into its unfilled part (at most `max`
+/// bytes), never zeroing it first.
+pub(crate) fn read_into(
+    buf: &mut ReadBuf<'_>,
+    max: usize,
+    read: impl FnOnce(&mut [u8]) -> Result<usize>,
+) -> Result<()> {
+    // SAFETY: `read` is a system read, which only writes into the slice;
+    // exactly the `n` bytes it reports are marked initialised and filled.
+    let dst = unsafe { unfilled(buf) };
+    let len = dst.len().min(max);
+    let n = read(&mut dst[..len])?;
+    // SAFETY: the system wrote `n` bytes.
+    unsafe { buf.assume_init(n) };
+    buf.advance(n);
+    Ok(())
 }

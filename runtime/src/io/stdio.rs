@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
+use tokio::io::ReadBuf;
 
 use crate::runtime::with_reactor;
 use crate::sys::{self, Direction};
@@ -30,11 +30,10 @@ pub struct Stderr(());
 ///
 /// ```no_run
 /// use wasio::io::{AsyncBufReadExt, BufReader};
-/// use futures_util::StreamExt;
 /// wasio::block_on(async {
 ///     let mut lines = BufReader::new(wasio::io::stdin()).lines();
-///     while let Some(line) = lines.next().await {
-///         println!("{}", line.unwrap());
+///     while let Some(line) = lines.next_line().await.unwrap() {
+///         println!("{line}");
 ///     }
 /// });
 /// ```
@@ -52,12 +51,13 @@ pub fn stderr() -> Stderr {
     Stderr(())
 }
 
-impl AsyncRead for Stdin {
-    fn poll_read(
-        self: Pin<&mut Self>,
+impl Stdin {
+    /// Reads from fd 0 once it has input, with `read` doing the reading.
+    fn poll_with<R>(
+        &mut self,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+        read: impl FnOnce(&mut std::fs::File) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
@@ -72,12 +72,39 @@ impl AsyncRead for Stdin {
         let mut fd0 = std::mem::ManuallyDrop::new(unsafe {
             <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(0)
         });
-        loop {
-            match fd0.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => return Poll::Ready(r),
-            }
+        Poll::Ready(read(&mut fd0))
+    }
+}
+
+fn retry(mut op: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
+    loop {
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
         }
+    }
+}
+
+impl tokio::io::AsyncRead for Stdin {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.get_mut().poll_with(cx, |f| {
+            crate::io::read_into(buf, usize::MAX, |dst| retry(|| f.read(dst)))
+        })
+    }
+}
+
+#[cfg(feature = "futures-io")]
+impl futures_io::AsyncRead for Stdin {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_with(cx, |f| retry(|| f.read(buf)))
     }
 }
 
@@ -87,34 +114,44 @@ fn write_to(mut w: impl Write, buf: &[u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-impl AsyncWrite for Stdout {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(write_to(io::stdout().lock(), buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(io::stdout().flush())
-    }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
+/// tokio's (and with `futures-io`, futures') `AsyncWrite` for a standard
+/// stream written directly through std's handle `$std`.
+macro_rules! std_writer {
+    ($t:ty, $std:path) => {
+        impl tokio::io::AsyncWrite for $t {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                Poll::Ready(write_to($std().lock(), buf))
+            }
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready($std().flush())
+            }
+            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready($std().flush())
+            }
+        }
+
+        #[cfg(feature = "futures-io")]
+        impl futures_io::AsyncWrite for $t {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                Poll::Ready(write_to($std().lock(), buf))
+            }
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready($std().flush())
+            }
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready($std().flush())
+            }
+        }
+    };
 }
 
-impl AsyncWrite for Stderr {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(write_to(io::stderr().lock(), buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(io::stderr().flush())
-    }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
-}
+std_writer!(Stdout, io::stdout);
+std_writer!(Stderr, io::stderr);

@@ -23,12 +23,15 @@
 //! ```
 
 mod addr;
+pub mod halves;
 mod socket;
-mod tcp;
+pub mod tcp;
+mod tcp_socket;
 mod udp;
-mod unix;
+pub mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
-pub use tcp::{OwnedReadHalf, OwnedWriteHalf, TcpListener, TcpStream};
+pub use tcp::{TcpListener, TcpStream};
+pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixSocketAddr, UnixStream};

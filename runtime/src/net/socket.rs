@@ -5,7 +5,10 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
+use tokio::io::ReadBuf;
+
 use crate::io::evented::Evented;
+use crate::io::{Interest, Ready};
 use crate::sys::{self, Direction};
 
 /// An owned, non-blocking socket fd.
@@ -56,28 +59,124 @@ pub(crate) fn poll_send(io: &Io, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::R
     io.poll_io(cx, Direction::Write, |s| sys::net::send(&s.0, buf))
 }
 
-/// `AsyncRead`/`AsyncWrite` for a connected stream type with an `io: Io`
-/// field and a `shutdown(&self, Shutdown)` method, both on the type and on
-/// `&Type` (so reads and writes can run from two tasks at once).
-macro_rules! stream_io {
-    ($t:ty) => {
-        impl futures_io::AsyncRead for &$t {
+/// Receives straight into `buf`'s unfilled part, never zeroing it first.
+pub(crate) fn poll_recv_buf(
+    io: &Io,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+) -> Poll<io::Result<()>> {
+    // SAFETY: `recv` only writes into the slice; exactly the `n` bytes it
+    // reports are then marked initialised and filled.
+    let dst = unsafe { crate::io::unfilled(buf) };
+    let n = std::task::ready!(poll_recv(io, cx, dst))?;
+    // SAFETY: the kernel (or host) wrote `n` bytes.
+    unsafe { buf.assume_init(n) };
+    buf.advance(n);
+    Poll::Ready(Ok(()))
+}
+
+/// One receive without waiting (`WouldBlock` if nothing is there).
+pub(crate) fn try_recv(io: &Io, buf: &mut [u8]) -> io::Result<usize> {
+    io.try_io(Direction::Read, |s| sys::net::recv(&s.0, buf, false))
+}
+
+/// One receive into `buf`'s spare capacity, without waiting.
+pub(crate) fn try_recv_buf<B: bytes::BufMut>(io: &Io, buf: &mut B) -> io::Result<usize> {
+    let chunk = buf.chunk_mut();
+    // SAFETY: `recv` only writes into the slice; exactly the `n` bytes it
+    // reports are then claimed with `advance_mut`.
+    let dst = unsafe { std::slice::from_raw_parts_mut(chunk.as_mut_ptr(), chunk.len()) };
+    let n = try_recv(io, dst)?;
+    // SAFETY: `n` bytes of the chunk were written.
+    unsafe { buf.advance_mut(n) };
+    Ok(n)
+}
+
+/// One send without waiting.
+pub(crate) fn try_send(io: &Io, buf: &[u8]) -> io::Result<usize> {
+    io.try_io(Direction::Write, |s| sys::net::send(&s.0, buf))
+}
+
+/// Waits until any direction in `interest` is ready.
+pub(crate) async fn ready(io: &Io, interest: Interest) -> io::Result<Ready> {
+    std::future::poll_fn(|cx| poll_ready(io, cx, interest)).await
+}
+
+/// Polls the readiness of `interest`: ready as soon as one of its
+/// directions is (a wake-up alone is not readiness).
+pub(crate) fn poll_ready(
+    io: &Io,
+    cx: &mut Context<'_>,
+    interest: Interest,
+) -> Poll<io::Result<Ready>> {
+    let mut ready = Ready::EMPTY;
+    if interest.is_readable() && io.poll_ready(cx, Direction::Read)?.is_ready() {
+        ready |= Ready::READABLE;
+    }
+    if interest.is_writable() && io.poll_ready(cx, Direction::Write)?.is_ready() {
+        ready |= Ready::WRITABLE;
+    }
+    if ready.is_empty() {
+        Poll::Pending
+    } else {
+        Poll::Ready(Ok(ready))
+    }
+}
+
+/// What a stream type offers its I/O trait impls.
+pub(crate) trait StreamIo {
+    /// The registered socket.
+    fn io(&self) -> &Io;
+}
+
+/// tokio's `AsyncRead` (and with the `futures-io` feature, futures')
+/// for a type implementing [`StreamIo`].
+macro_rules! impl_read {
+    ([$($g:tt)*] $t:ty) => {
+        impl<$($g)*> tokio::io::AsyncRead for $t {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                $crate::net::socket::poll_recv_buf(
+                    $crate::net::socket::StreamIo::io(&*self),
+                    cx,
+                    buf,
+                )
+            }
+        }
+
+        #[cfg(feature = "futures-io")]
+        impl<$($g)*> futures_io::AsyncRead for $t {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_recv(&self.io, cx, buf)
+                $crate::net::socket::poll_recv(
+                    $crate::net::socket::StreamIo::io(&*self),
+                    cx,
+                    buf,
+                )
             }
         }
+    };
+}
+pub(crate) use impl_read;
 
-        impl futures_io::AsyncWrite for &$t {
+/// tokio's `AsyncWrite` (and futures' with the `futures-io` feature) for a
+/// type implementing [`StreamIo`]; `shutdown`/`close` shuts the write
+/// direction down (the peer reads EOF).
+macro_rules! impl_write {
+    ([$($g:tt)*] $t:ty) => {
+        impl<$($g)*> tokio::io::AsyncWrite for $t {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_send(&self.io, cx, buf)
+                $crate::net::socket::poll_send($crate::net::socket::StreamIo::io(&*self), cx, buf)
             }
 
             fn poll_flush(
@@ -87,51 +186,50 @@ macro_rules! stream_io {
                 std::task::Poll::Ready(Ok(()))
             }
 
-            /// Shuts down the write direction (the peer reads EOF).
-            fn poll_close(
+            fn poll_shutdown(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(match self.shutdown(std::net::Shutdown::Write) {
-                    Err(e) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
-                    r => r,
-                })
+                std::task::Poll::Ready($crate::net::socket::shutdown_write(
+                    $crate::net::socket::StreamIo::io(&*self),
+                ))
             }
         }
 
-        impl futures_io::AsyncRead for $t {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &*self).poll_read(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $t {
+        #[cfg(feature = "futures-io")]
+        impl<$($g)*> futures_io::AsyncWrite for $t {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut &*self).poll_write(cx, buf)
+                $crate::net::socket::poll_send($crate::net::socket::StreamIo::io(&*self), cx, buf)
             }
 
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
+                _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut &*self).poll_flush(cx)
+                std::task::Poll::Ready(Ok(()))
             }
 
             fn poll_close(
                 self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
+                _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut &*self).poll_close(cx)
+                std::task::Poll::Ready($crate::net::socket::shutdown_write(
+                    $crate::net::socket::StreamIo::io(&*self),
+                ))
             }
         }
     };
 }
-pub(crate) use stream_io;
+pub(crate) use impl_write;
+
+/// Shuts the write direction down; already-disconnected is fine.
+pub(crate) fn shutdown_write(io: &Io) -> io::Result<()> {
+    match sys::net::shutdown(&io.get_ref().0, std::net::Shutdown::Write) {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        r => r,
+    }
+}

@@ -1,17 +1,14 @@
-//! [`TcpListener`] and [`TcpStream`].
+//! [`TcpListener`], [`TcpStream`] and its halves (in [`net::tcp`](crate::net::tcp)).
 
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
-use wasio_abi::opt;
-
 use super::addr::{each_addr, ToSocketAddrs};
-use super::socket::{finish_connect, new_io, Io};
+use super::socket::{self, finish_connect, impl_read, impl_write, new_io, Io, StreamIo};
+use crate::io::{Interest, Ready};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -52,12 +49,16 @@ impl TcpListener {
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         each_addr(addr, |a| async move {
             let fd = sys::net::socket(Family::of(&a), Kind::Stream)?;
-            sys::net::set_opt(&fd, opt::REUSEADDR, 1)?;
+            sys::sockopt::set_reuseaddr(&fd, true)?;
             sys::net::bind(&fd, &a)?;
             sys::net::listen(&fd, 1024)?;
             Ok(TcpListener { io: new_io(fd) })
         })
         .await
+    }
+
+    pub(crate) fn from_fd(fd: OwnedFd) -> TcpListener {
+        TcpListener { io: new_io(fd) }
     }
 
     /// The first listening socket the host preopened, if any
@@ -83,9 +84,12 @@ impl TcpListener {
     /// Wraps a std listener, making it non-blocking.
     pub fn from_std(l: std::net::TcpListener) -> io::Result<TcpListener> {
         l.set_nonblocking(true)?;
-        Ok(TcpListener {
-            io: new_io(OwnedFd::from(l)),
-        })
+        Ok(TcpListener::from_fd(OwnedFd::from(l)))
+    }
+
+    /// The std listener inside (still non-blocking), taken off the reactor.
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        Ok(std::net::TcpListener::from(self.io.into_inner().0))
     }
 
     /// Waits for a connection.
@@ -111,7 +115,12 @@ impl TcpListener {
 
     /// Sets the IP time-to-live of accepted sockets' packets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        sys::net::set_opt(&self.io.get_ref().0, opt::TTL, ttl.into())
+        sys::sockopt::set_ttl(&self.io.get_ref().0, ttl)
+    }
+
+    /// The IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        sys::sockopt::ttl(&self.io.get_ref().0)
     }
 
     /// Connections as a stream (`futures_util::StreamExt::next`).
@@ -142,9 +151,27 @@ impl AsRawFd for TcpListener {
     }
 }
 
-/// A TCP connection. Implements [`AsyncRead`](futures_io::AsyncRead) and
-/// [`AsyncWrite`](futures_io::AsyncWrite) (also
-/// through `&TcpStream`, so reads and writes can happen from two tasks).
+/// A TCP connection: tokio's `TcpStream`, on wasio's reactor.
+///
+/// It implements [`AsyncRead`](crate::io::AsyncRead) and
+/// [`AsyncWrite`](crate::io::AsyncWrite) (reads go straight into the
+/// caller's `ReadBuf`); `shutdown()` (from `AsyncWriteExt`) closes the
+/// write direction. [`split`](Self::split) and
+/// [`into_split`](Self::into_split) give halves for two tasks; `try_read`,
+/// `try_write`, `readable`, `writable` and `ready` work as in tokio.
+///
+/// ```no_run
+/// use wasio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// #[wasio::main]
+/// async fn main() -> std::io::Result<()> {
+///     let mut s = wasio::net::TcpStream::connect("127.0.0.1:7000").await?;
+///     s.write_all(b"ping").await?;
+///     let mut pong = [0u8; 4];
+///     s.read_exact(&mut pong).await?;
+///     s.shutdown().await
+/// }
+/// ```
 #[derive(Debug)]
 pub struct TcpStream {
     io: Io,
@@ -156,12 +183,16 @@ impl TcpStream {
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         each_addr(addr, |a| async move {
             let fd = sys::net::socket(Family::of(&a), Kind::Stream)?;
-            let done = sys::net::connect(&fd, &a)?;
-            let io = new_io(fd);
-            finish_connect(&io, done).await?;
-            Ok(TcpStream { io })
+            Self::connect_fd(fd, &a).await
         })
         .await
+    }
+
+    pub(crate) async fn connect_fd(fd: OwnedFd, a: &SocketAddr) -> io::Result<TcpStream> {
+        let done = sys::net::connect(&fd, a)?;
+        let io = new_io(fd);
+        finish_connect(&io, done).await?;
+        Ok(TcpStream { io })
     }
 
     /// Wraps a connected std stream, making it non-blocking.
@@ -170,6 +201,11 @@ impl TcpStream {
         Ok(TcpStream {
             io: new_io(OwnedFd::from(s)),
         })
+    }
+
+    /// The std stream inside (still non-blocking), taken off the reactor.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        Ok(std::net::TcpStream::from(self.io.into_inner().0))
     }
 
     fn fd(&self) -> &OwnedFd {
@@ -186,86 +222,133 @@ impl TcpStream {
         sys::net::local_addr(self.fd())
     }
 
+    /// The pending socket error (`SO_ERROR`), clearing it.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        sys::net::take_error(self.fd())
+    }
+
     /// Disables (or enables) Nagle's algorithm.
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::NODELAY, on.into())
+        sys::sockopt::set_nodelay(self.fd(), on)
     }
 
     /// Whether Nagle's algorithm is disabled.
     pub fn nodelay(&self) -> io::Result<bool> {
-        Ok(sys::net::get_opt(self.fd(), opt::NODELAY)? != 0)
+        sys::sockopt::nodelay(self.fd())
     }
 
     /// Sets the IP time-to-live.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::TTL, ttl.into())
+        sys::sockopt::set_ttl(self.fd(), ttl)
     }
 
     /// The IP time-to-live.
     pub fn ttl(&self) -> io::Result<u32> {
-        Ok(sys::net::get_opt(self.fd(), opt::TTL)? as u32)
+        sys::sockopt::ttl(self.fd())
     }
 
-    /// Sets `SO_LINGER` (`None`: off).
+    /// Sets `SO_LINGER` (`None`: off; whole seconds).
     pub fn set_linger(&self, d: Option<std::time::Duration>) -> io::Result<()> {
-        sys::net::set_opt(
-            self.fd(),
-            opt::LINGER,
-            d.map_or(opt::LINGER_OFF, |d| d.as_secs()),
-        )
+        sys::sockopt::set_linger(self.fd(), d)
     }
 
-    /// Sets `SO_KEEPALIVE`.
+    /// `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<std::time::Duration>> {
+        sys::sockopt::linger(self.fd())
+    }
+
+    /// Sets `SO_KEEPALIVE` (tokio sets it through `TcpSocket` or socket2).
     pub fn set_keepalive(&self, on: bool) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::KEEPALIVE, on.into())
+        sys::sockopt::set_keepalive(self.fd(), on)
     }
 
-    /// Shuts down one or both halves.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+    pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
         sys::net::shutdown(self.fd(), how)
     }
 
-    /// Reads without consuming.
+    /// Receives into `buf` without consuming the data.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |s| sys::net::recv(&s.0, buf, true))
-        })
-        .await
+        std::future::poll_fn(|cx| self.poll_peek_slice(cx, buf)).await
     }
 
-    /// Waits until the stream is readable.
+    fn poll_peek_slice(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Read, |s| sys::net::recv(&s.0, buf, true))
+    }
+
+    /// Waits until a direction in `interest` is ready. Being woken is not
+    /// enough: the answer comes from the reactor's readiness, which an
+    /// operation that finds the socket blocked clears.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        socket::ready(&self.io, interest).await
+    }
+
+    /// Waits until a read would not block (as far as the reactor knows:
+    /// `try_read` may still say `WouldBlock`; then wait again).
+    ///
+    /// ```no_run
+    /// # async fn f(s: wasio::net::TcpStream) -> std::io::Result<()> {
+    /// let mut buf = [0u8; 4096];
+    /// loop {
+    ///     s.readable().await?;
+    ///     match s.try_read(&mut buf) {
+    ///         Ok(0) => break,
+    ///         Ok(n) => println!("got {n} bytes"),
+    ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Direction::Read).await
+        self.ready(Interest::READABLE).await.map(drop)
     }
 
-    /// Waits until the stream is writable.
+    /// Waits until a write would not block.
     pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Direction::Write).await
+        self.ready(Interest::WRITABLE).await.map(drop)
     }
 
-    async fn ready(&self, dir: Direction) -> io::Result<()> {
-        let mut asked = false;
-        std::future::poll_fn(|cx| {
-            if asked {
-                return Poll::Ready(Ok(()));
-            }
-            asked = true;
-            self.io.poll_ready(cx, dir)
-        })
-        .await
+    /// Polls read readiness.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Read)
     }
 
-    /// Borrowed read and write halves (usable from two tasks at once with
-    /// `&TcpStream`'s own `AsyncRead`/`AsyncWrite`).
-    pub fn split(&self) -> (&TcpStream, &TcpStream) {
-        (self, self)
+    /// Polls write readiness.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Write)
     }
 
-    /// Owned halves that can move to different tasks.
+    /// Reads what is there now, without waiting (`WouldBlock` if nothing).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        socket::try_recv(&self.io, buf)
+    }
+
+    /// Reads into `buf`'s spare capacity, without waiting.
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        socket::try_recv_buf(&self.io, buf)
+    }
+
+    /// Writes what fits now, without waiting (`WouldBlock` if nothing).
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        socket::try_send(&self.io, buf)
+    }
+
+    /// Borrowed halves for reading and writing at the same time (in one
+    /// task, say with `select!`, or with `copy` both ways).
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (
+            super::halves::ReadHalf(self),
+            super::halves::WriteHalf(self),
+        )
+    }
+
+    /// Owned halves that can move to different tasks. Dropping the write
+    /// half shuts the write direction down (unless it is
+    /// [`forget`](OwnedWriteHalf::forget)-ten); [`OwnedReadHalf::reunite`]
+    /// puts them back together.
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        let rc = Rc::new(self);
-        (OwnedReadHalf(rc.clone()), OwnedWriteHalf(rc))
+        super::halves::into_split(self)
     }
 }
 
@@ -275,55 +358,50 @@ impl AsRawFd for TcpStream {
     }
 }
 
-super::socket::stream_io!(TcpStream);
-
-/// The reading half of [`TcpStream::into_split`].
-#[derive(Debug)]
-pub struct OwnedReadHalf(Rc<TcpStream>);
-
-/// The writing half of [`TcpStream::into_split`]; closing it shuts down
-/// the write direction.
-#[derive(Debug)]
-pub struct OwnedWriteHalf(Rc<TcpStream>);
-
-impl AsRef<TcpStream> for OwnedReadHalf {
-    /// The stream both halves share.
-    fn as_ref(&self) -> &TcpStream {
-        &self.0
+impl StreamIo for TcpStream {
+    fn io(&self) -> &Io {
+        &self.io
     }
 }
 
-impl AsRef<TcpStream> for OwnedWriteHalf {
-    /// The stream both halves share.
-    fn as_ref(&self) -> &TcpStream {
-        &self.0
+impl_read!([] TcpStream);
+impl_write!([] TcpStream);
+
+impl super::halves::Splittable for TcpStream {
+    type Addr = SocketAddr;
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        TcpStream::peer_addr(self)
+    }
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        TcpStream::local_addr(self)
+    }
+    fn shutdown_how(&self, how: Shutdown) -> io::Result<()> {
+        self.shutdown_std(how)
     }
 }
 
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.0).poll_read(cx, buf)
+impl ReadHalf<'_> {
+    /// See [`TcpStream::peek`].
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.peek(buf).await
     }
 }
 
-impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self.0).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self.0).poll_close(cx)
+impl OwnedReadHalf {
+    /// See [`TcpStream::peek`].
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_ref().peek(buf).await
     }
 }
+
+/// Borrowed reading half of a [`TcpStream`] ([`TcpStream::split`]).
+pub type ReadHalf<'a> = super::halves::ReadHalf<'a, TcpStream>;
+/// Borrowed writing half of a [`TcpStream`] ([`TcpStream::split`]).
+pub type WriteHalf<'a> = super::halves::WriteHalf<'a, TcpStream>;
+/// Owned reading half of a [`TcpStream`] ([`TcpStream::into_split`]).
+pub type OwnedReadHalf = super::halves::OwnedReadHalf<TcpStream>;
+/// Owned writing half of a [`TcpStream`] ([`TcpStream::into_split`]);
+/// dropping it shuts the write direction down.
+pub type OwnedWriteHalf = super::halves::OwnedWriteHalf<TcpStream>;
+/// Halves of two different streams given to `reunite`.
+pub type ReuniteError = super::halves::ReuniteError<TcpStream>;

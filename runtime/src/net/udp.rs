@@ -4,10 +4,9 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use wasio_abi::opt;
-
 use super::addr::{each_addr, ToSocketAddrs};
-use super::socket::{new_io, Io};
+use super::socket::{self, new_io, Io};
+use crate::io::{Interest, Ready};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -118,6 +117,61 @@ impl UdpSocket {
         Ok((n, from))
     }
 
+    /// Sends to the connected peer now, without waiting (`WouldBlock` if
+    /// the send queue is full).
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        socket::try_send(&self.io, buf)
+    }
+
+    /// Receives a datagram from the connected peer that is there now,
+    /// without waiting.
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        socket::try_recv(&self.io, buf)
+    }
+
+    /// Sends one datagram to `target` now, without waiting.
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Write, |s| sys::net::send_to(&s.0, buf, &target))
+    }
+
+    /// Receives a datagram that is there now, and who sent it, without
+    /// waiting.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let (n, from) = self
+            .io
+            .try_io(Direction::Read, |s| sys::net::recv_from(&s.0, buf, false))?;
+        Ok((
+            n,
+            from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+        ))
+    }
+
+    /// Waits until a direction in `interest` is ready.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        socket::ready(&self.io, interest).await
+    }
+
+    /// Waits until a datagram can be received.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until a datagram can be sent.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// The pending socket error (`SO_ERROR`), clearing it.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        sys::net::take_error(self.fd())
+    }
+
+    /// The std socket inside (still non-blocking), taken off the reactor.
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        Ok(std::net::UdpSocket::from(self.io.into_inner().0))
+    }
+
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         sys::net::local_addr(self.fd())
@@ -130,22 +184,22 @@ impl UdpSocket {
 
     /// Allows sending to broadcast addresses.
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::BROADCAST, on.into())
+        sys::sockopt::set_broadcast(self.fd(), on)
     }
 
     /// Whether broadcast is allowed.
     pub fn broadcast(&self) -> io::Result<bool> {
-        Ok(sys::net::get_opt(self.fd(), opt::BROADCAST)? != 0)
+        sys::sockopt::broadcast(self.fd())
     }
 
     /// Sets the IP time-to-live.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::TTL, ttl.into())
+        sys::sockopt::set_ttl(self.fd(), ttl)
     }
 
     /// The IP time-to-live.
     pub fn ttl(&self) -> io::Result<u32> {
-        Ok(sys::net::get_opt(self.fd(), opt::TTL)? as u32)
+        sys::sockopt::ttl(self.fd())
     }
 
     /// Joins an IPv4 multicast group on the interface with address
@@ -183,17 +237,17 @@ impl UdpSocket {
 
     /// Whether multicast sent here loops back to this host (IPv4).
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::MULTICAST_LOOP_V4, on.into())
+        sys::sockopt::set_multicast_loop_v4(self.fd(), on)
     }
 
     /// Multicast time-to-live (IPv4).
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::MULTICAST_TTL_V4, ttl.into())
+        sys::sockopt::set_multicast_ttl_v4(self.fd(), ttl)
     }
 
     /// Whether multicast sent here loops back to this host (IPv6).
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
-        sys::net::set_opt(self.fd(), opt::MULTICAST_LOOP_V6, on.into())
+        sys::sockopt::set_multicast_loop_v6(self.fd(), on)
     }
 }
 

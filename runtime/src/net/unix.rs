@@ -10,7 +10,10 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 use std::task::{Context, Poll};
 
-use super::socket::{finish_connect, new_io, poll_recv, poll_send, Io};
+use super::socket::{
+    self, finish_connect, impl_read, impl_write, new_io, poll_recv, poll_send, Io, StreamIo,
+};
+use crate::io::{Interest, Ready};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -74,8 +77,9 @@ impl AsRawFd for UnixListener {
     }
 }
 
-/// A Unix stream connection. Implements [`AsyncRead`](futures_io::AsyncRead)
-/// and [`AsyncWrite`](futures_io::AsyncWrite), also through `&UnixStream`.
+/// A Unix stream connection, with tokio's API: `AsyncRead`/`AsyncWrite`,
+/// `split`/`into_split`, `try_read`/`try_write`, `readable`/`writable`/
+/// `ready`.
 #[derive(Debug)]
 pub struct UnixStream {
     io: Io,
@@ -91,9 +95,67 @@ impl UnixStream {
         Ok(UnixStream { io })
     }
 
-    /// Shuts down one or both halves.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+    /// The peer's address (unnamed: paths are not carried back).
+    pub fn peer_addr(&self) -> io::Result<UnixSocketAddr> {
+        Ok(UnixSocketAddr(()))
+    }
+
+    /// The local address (unnamed: paths are not carried back).
+    pub fn local_addr(&self) -> io::Result<UnixSocketAddr> {
+        Ok(UnixSocketAddr(()))
+    }
+
+    /// The pending socket error (`SO_ERROR`), clearing it.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        sys::net::take_error(&self.io.get_ref().0)
+    }
+
+    pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
         sys::net::shutdown(&self.io.get_ref().0, how)
+    }
+
+    /// Waits until a direction in `interest` is ready.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        socket::ready(&self.io, interest).await
+    }
+
+    /// Waits until a read would not block.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until a write would not block.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// Reads what is there now, without waiting.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        socket::try_recv(&self.io, buf)
+    }
+
+    /// Reads into `buf`'s spare capacity, without waiting.
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        socket::try_recv_buf(&self.io, buf)
+    }
+
+    /// Writes what fits now, without waiting.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        socket::try_send(&self.io, buf)
+    }
+
+    /// Borrowed halves for reading and writing at the same time.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (
+            super::halves::ReadHalf(self),
+            super::halves::WriteHalf(self),
+        )
+    }
+
+    /// Owned halves for two tasks; dropping the write half shuts the write
+    /// direction down.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        super::halves::into_split(self)
     }
 }
 
@@ -103,7 +165,38 @@ impl AsRawFd for UnixStream {
     }
 }
 
-super::socket::stream_io!(UnixStream);
+impl StreamIo for UnixStream {
+    fn io(&self) -> &Io {
+        &self.io
+    }
+}
+
+impl_read!([] UnixStream);
+impl_write!([] UnixStream);
+
+impl super::halves::Splittable for UnixStream {
+    type Addr = UnixSocketAddr;
+    fn peer_addr(&self) -> io::Result<UnixSocketAddr> {
+        UnixStream::peer_addr(self)
+    }
+    fn local_addr(&self) -> io::Result<UnixSocketAddr> {
+        UnixStream::local_addr(self)
+    }
+    fn shutdown_how(&self, how: Shutdown) -> io::Result<()> {
+        self.shutdown_std(how)
+    }
+}
+
+/// Borrowed reading half of a [`UnixStream`] ([`UnixStream::split`]).
+pub type ReadHalf<'a> = super::halves::ReadHalf<'a, UnixStream>;
+/// Borrowed writing half of a [`UnixStream`] ([`UnixStream::split`]).
+pub type WriteHalf<'a> = super::halves::WriteHalf<'a, UnixStream>;
+/// Owned reading half of a [`UnixStream`] ([`UnixStream::into_split`]).
+pub type OwnedReadHalf = super::halves::OwnedReadHalf<UnixStream>;
+/// Owned writing half of a [`UnixStream`] ([`UnixStream::into_split`]).
+pub type OwnedWriteHalf = super::halves::OwnedWriteHalf<UnixStream>;
+/// Halves of two different streams given to `reunite`.
+pub type ReuniteError = super::halves::ReuniteError<UnixStream>;
 
 /// A Unix datagram socket.
 #[derive(Debug)]
@@ -139,6 +232,31 @@ impl UnixDatagram {
     /// Receives one datagram.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         std::future::poll_fn(|cx| poll_recv(&self.io, cx, buf)).await
+    }
+
+    /// Sends now, without waiting (`WouldBlock` if the queue is full).
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        socket::try_send(&self.io, buf)
+    }
+
+    /// Receives a datagram that is there now, without waiting.
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        socket::try_recv(&self.io, buf)
+    }
+
+    /// Waits until a direction in `interest` is ready.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        socket::ready(&self.io, interest).await
+    }
+
+    /// Waits until a datagram can be received.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until a datagram can be sent.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
     }
 }
 

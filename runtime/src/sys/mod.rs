@@ -10,8 +10,11 @@
 //! - `THREADS`: whether another thread can wake a parked runtime;
 //! - `preopened_listener_fds()`: listening sockets the host handed over;
 //! - `net::*`: socket calls on raw fds (create, bind, listen, connect,
-//!   accept, send/recv, addresses, options, multicast, resolve), the wasio
-//!   extension on wasm and plain system calls natively.
+//!   accept, send/recv, addresses, options by typed name, multicast,
+//!   resolve), the wasio extension on wasm and plain system calls natively.
+//!
+//! `sockopt` (shared) gives the typed option calls the rest of the runtime
+//! uses, checked once for both targets.
 
 /// Which way an fd is waited on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +24,7 @@ pub(crate) enum Direction {
 }
 
 pub(crate) mod net_types;
+pub(crate) mod sockopt;
 
 #[cfg(target_os = "wasi")]
 mod wasi;

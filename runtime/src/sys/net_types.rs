@@ -24,3 +24,27 @@ impl Family {
         }
     }
 }
+
+/// A socket option, by name. The platforms map it to their own (`wasi`:
+/// `wasio_abi::opt` numbers; `native`: system calls); values travel as
+/// `u64` (flags 0/1, counts, linger seconds or [`LINGER_OFF`]) and are
+/// checked above, in `sys::sockopt`, the same way on both targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opt {
+    ReuseAddr,
+    ReusePort,
+    NoDelay,
+    KeepAlive,
+    Ttl,
+    Broadcast,
+    RecvBufferSize,
+    SendBufferSize,
+    Linger,
+    OnlyV6,
+    MulticastTtlV4,
+    MulticastLoopV4,
+    MulticastLoopV6,
+}
+
+/// The `Opt::Linger` value meaning "off".
+pub(crate) const LINGER_OFF: u64 = u64::MAX;

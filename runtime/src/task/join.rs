@@ -6,7 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::AbortHandle;
+use std::cell::Cell;
+use std::rc::Rc;
 
 /// Why a task produced no output.
 pub struct JoinError {
@@ -97,12 +98,50 @@ pub struct JoinHandle<T> {
     abort: AbortHandle,
 }
 
+/// Cancels a task without owning its output (tokio's `AbortHandle`), from
+/// [`JoinHandle::abort_handle`] or [`JoinSet::spawn`](crate::task::JoinSet::spawn).
+#[derive(Clone)]
+pub struct AbortHandle {
+    abort: futures_util::future::AbortHandle,
+    finished: Rc<Cell<bool>>,
+}
+
+impl AbortHandle {
+    /// Cancels the task at its next await point (no effect once it ended).
+    pub fn abort(&self) {
+        self.abort.abort();
+    }
+
+    /// Whether the task has ended (completed, panicked or aborted).
+    pub fn is_finished(&self) -> bool {
+        self.finished.get()
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>>, abort: AbortHandle) -> Self {
+    pub(crate) fn new(
+        task: async_task::Task<Result<T, JoinError>>,
+        abort: futures_util::future::AbortHandle,
+        finished: Rc<Cell<bool>>,
+    ) -> Self {
         Self {
             task: Some(task),
-            abort,
+            abort: AbortHandle { abort, finished },
         }
+    }
+
+    /// A handle that can abort the task (and tell whether it ended)
+    /// without owning its output.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
     }
 
     /// Cancels the task at its next await point.

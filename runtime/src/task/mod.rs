@@ -1,18 +1,27 @@
-//! Tasks: [`spawn`], [`JoinHandle`], [`yield_now`].
+//! Tasks: [`spawn`], [`JoinHandle`], [`JoinSet`], [`AbortHandle`],
+//! [`spawn_blocking`], [`yield_now`].
 //!
-//! wasio is single-threaded (wasm32-wasip1 has no threads), so tasks need
-//! not be `Send`; [`spawn`] and [`spawn_local`] are the same function.
+//! wasio runs every task on one thread (wasm32-wasip1 has no threads), so
+//! tasks need not be `Send`; [`spawn`] and [`spawn_local`] are the same
+//! function, and tokio's `LocalSet` is not needed: every wasio task is
+//! already local.
 
+mod blocking;
 mod join;
+mod join_set;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use futures_util::future::{AbortHandle, Abortable};
+use futures_util::future::Abortable;
 use futures_util::FutureExt as _;
 
-pub use join::{JoinError, JoinHandle};
+pub use blocking::spawn_blocking;
+pub use join::{AbortHandle, JoinError, JoinHandle};
+pub use join_set::JoinSet;
 
 use crate::runtime::with_current;
 
@@ -42,22 +51,27 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let (abort, registration) = AbortHandle::new_pair();
+    let (abort, registration) = futures_util::future::AbortHandle::new_pair();
+    let finished = Rc::new(Cell::new(false));
+    let done = finished.clone();
     let wrapped = Abortable::new(
         std::panic::AssertUnwindSafe(future).catch_unwind(),
         registration,
     )
-    .map(|r| match r {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(panic)) => Err(JoinError::panic(panic)),
-        Err(_aborted) => Err(JoinError::cancelled()),
+    .map(move |r| {
+        done.set(true);
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(panic)) => Err(JoinError::panic(panic)),
+            Err(_aborted) => Err(JoinError::cancelled()),
+        }
     });
     let queue = with_current(|rt| rt.queue.clone());
     // `spawn_local`: the future stays on this thread; the schedule function
     // only pushes onto the runtime's queue, which any thread may do.
     let (runnable, task) = async_task::spawn_local(wrapped, move |r| queue.push(r));
     runnable.schedule();
-    JoinHandle::new(task, abort)
+    JoinHandle::new(task, abort, finished)
 }
 
 /// The same as [`spawn`]: every wasio task is local to its thread.

@@ -37,6 +37,7 @@ impl WasiCtx {
         let ip = s.family != Family::Unix;
         match o {
             opt::REUSEADDR => so::set_socket_reuseaddr(fd, flag(v)?)?,
+            opt::REUSEPORT if ip => so::set_socket_reuseport(fd, flag(v)?)?,
             opt::NODELAY if ip && s.kind == SocketKind::Stream => {
                 so::set_tcp_nodelay(fd, flag(v)?)?
             }
@@ -88,6 +89,7 @@ impl WasiCtx {
         let b = |x: bool| x as u64;
         let v: u64 = match o {
             opt::REUSEADDR => b(so::socket_reuseaddr(fd)?),
+            opt::REUSEPORT if ip => b(so::socket_reuseport(fd)?),
             opt::NODELAY if ip && s.kind == SocketKind::Stream => b(so::tcp_nodelay(fd)?),
             opt::KEEPALIVE => b(so::socket_keepalive(fd)?),
             opt::TTL if ip && !v6 => so::ip_ttl(fd)?.into(),

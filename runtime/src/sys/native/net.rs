@@ -6,11 +6,9 @@ use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::sys::net_types::{Family, Kind, Opt, LINGER_OFF};
 use rustix::net::sockopt as so;
 use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketAddrUnix, SocketFlags, SocketType};
-use wasio_abi::opt;
-
-use crate::sys::net_types::{Family, Kind};
 
 pub(crate) fn socket(family: Family, kind: Kind) -> io::Result<OwnedFd> {
     let af = match family {
@@ -122,68 +120,57 @@ pub(crate) fn peer_addr(s: &OwnedFd) -> io::Result<SocketAddr> {
     }
 }
 
-fn flag(v: u64) -> io::Result<bool> {
-    match v {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(io::ErrorKind::InvalidInput.into()),
-    }
-}
-
 fn is_v6(s: &OwnedFd) -> io::Result<bool> {
     Ok(so::socket_domain(s)? == AddressFamily::INET6)
 }
 
-/// Sets a `wasio_abi::opt` option.
-pub(crate) fn set_opt(s: &OwnedFd, o: u32, v: u64) -> io::Result<()> {
-    let inval = || io::Error::from(io::ErrorKind::InvalidInput);
+/// Sets option `o` (values already checked by `sys::sockopt`).
+pub(crate) fn set_opt(s: &OwnedFd, o: Opt, v: u64) -> io::Result<()> {
+    let on = v != 0;
+    let small = |v: u64| u32::try_from(v).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput));
     match o {
-        opt::REUSEADDR => so::set_socket_reuseaddr(s, flag(v)?)?,
-        opt::NODELAY => so::set_tcp_nodelay(s, flag(v)?)?,
-        opt::KEEPALIVE => so::set_socket_keepalive(s, flag(v)?)?,
-        opt::TTL => {
-            let t = u8::try_from(v).map_err(|_| inval())?;
+        Opt::ReuseAddr => so::set_socket_reuseaddr(s, on)?,
+        Opt::ReusePort => so::set_socket_reuseport(s, on)?,
+        Opt::NoDelay => so::set_tcp_nodelay(s, on)?,
+        Opt::KeepAlive => so::set_socket_keepalive(s, on)?,
+        Opt::Ttl => {
+            let t = small(v)?;
             if is_v6(s)? {
-                so::set_ipv6_unicast_hops(s, Some(t))?
+                so::set_ipv6_unicast_hops(s, Some(t as u8))?
             } else {
-                so::set_ip_ttl(s, t.into())?
+                so::set_ip_ttl(s, t)?
             }
         }
-        opt::BROADCAST => so::set_socket_broadcast(s, flag(v)?)?,
-        opt::RECV_BUFFER_SIZE => so::set_socket_recv_buffer_size(s, v as usize)?,
-        opt::SEND_BUFFER_SIZE => so::set_socket_send_buffer_size(s, v as usize)?,
-        opt::LINGER => {
-            so::set_socket_linger(s, (v != opt::LINGER_OFF).then(|| Duration::from_secs(v)))?
-        }
-        opt::ONLY_V6 => so::set_ipv6_v6only(s, flag(v)?)?,
-        opt::MULTICAST_TTL_V4 => {
-            so::set_ip_multicast_ttl(s, u32::try_from(v).map_err(|_| inval())?)?
-        }
-        opt::MULTICAST_LOOP_V4 => so::set_ip_multicast_loop(s, flag(v)?)?,
-        opt::MULTICAST_LOOP_V6 => so::set_ipv6_multicast_loop(s, flag(v)?)?,
-        _ => return Err(inval()),
+        Opt::Broadcast => so::set_socket_broadcast(s, on)?,
+        Opt::RecvBufferSize => so::set_socket_recv_buffer_size(s, v as usize)?,
+        Opt::SendBufferSize => so::set_socket_send_buffer_size(s, v as usize)?,
+        Opt::Linger => so::set_socket_linger(s, (v != LINGER_OFF).then(|| Duration::from_secs(v)))?,
+        Opt::OnlyV6 => so::set_ipv6_v6only(s, on)?,
+        Opt::MulticastTtlV4 => so::set_ip_multicast_ttl(s, small(v)?)?,
+        Opt::MulticastLoopV4 => so::set_ip_multicast_loop(s, on)?,
+        Opt::MulticastLoopV6 => so::set_ipv6_multicast_loop(s, on)?,
     }
     Ok(())
 }
 
-/// Reads a `wasio_abi::opt` option.
-pub(crate) fn get_opt(s: &OwnedFd, o: u32) -> io::Result<u64> {
+/// Reads option `o`.
+pub(crate) fn get_opt(s: &OwnedFd, o: Opt) -> io::Result<u64> {
     let b = |x: bool| x as u64;
     Ok(match o {
-        opt::REUSEADDR => b(so::socket_reuseaddr(s)?),
-        opt::NODELAY => b(so::tcp_nodelay(s)?),
-        opt::KEEPALIVE => b(so::socket_keepalive(s)?),
-        opt::TTL if is_v6(s)? => so::ipv6_unicast_hops(s)?.into(),
-        opt::TTL => so::ip_ttl(s)?.into(),
-        opt::BROADCAST => b(so::socket_broadcast(s)?),
-        opt::RECV_BUFFER_SIZE => so::socket_recv_buffer_size(s)? as u64,
-        opt::SEND_BUFFER_SIZE => so::socket_send_buffer_size(s)? as u64,
-        opt::LINGER => so::socket_linger(s)?.map_or(opt::LINGER_OFF, |d| d.as_secs()),
-        opt::ONLY_V6 => b(so::ipv6_v6only(s)?),
-        opt::MULTICAST_TTL_V4 => so::ip_multicast_ttl(s)?.into(),
-        opt::MULTICAST_LOOP_V4 => b(so::ip_multicast_loop(s)?),
-        opt::MULTICAST_LOOP_V6 => b(so::ipv6_multicast_loop(s)?),
-        _ => return Err(io::ErrorKind::InvalidInput.into()),
+        Opt::ReuseAddr => b(so::socket_reuseaddr(s)?),
+        Opt::ReusePort => b(so::socket_reuseport(s)?),
+        Opt::NoDelay => b(so::tcp_nodelay(s)?),
+        Opt::KeepAlive => b(so::socket_keepalive(s)?),
+        Opt::Ttl if is_v6(s)? => so::ipv6_unicast_hops(s)?.into(),
+        Opt::Ttl => so::ip_ttl(s)?.into(),
+        Opt::Broadcast => b(so::socket_broadcast(s)?),
+        Opt::RecvBufferSize => so::socket_recv_buffer_size(s)? as u64,
+        Opt::SendBufferSize => so::socket_send_buffer_size(s)? as u64,
+        Opt::Linger => so::socket_linger(s)?.map_or(LINGER_OFF, |d| d.as_secs()),
+        Opt::OnlyV6 => b(so::ipv6_v6only(s)?),
+        Opt::MulticastTtlV4 => so::ip_multicast_ttl(s)?.into(),
+        Opt::MulticastLoopV4 => b(so::ip_multicast_loop(s)?),
+        Opt::MulticastLoopV6 => b(so::ipv6_multicast_loop(s)?),
     })
 }
 

@@ -7,9 +7,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
-use wasio_abi::{raw, SockAddr, SOCKADDR_SIZE};
+use wasio_abi::{opt, raw, SockAddr, SOCKADDR_SIZE};
 
-use crate::sys::net_types::{Family, Kind};
+use crate::sys::net_types::{Family, Kind, Opt};
 
 fn check(errno: u16) -> io::Result<()> {
     if errno == 0 {
@@ -232,21 +232,45 @@ pub(crate) fn peer_addr(s: &OwnedFd) -> io::Result<SocketAddr> {
     addr_of(raw::peer_addr, s)
 }
 
-pub(crate) fn set_opt(s: &OwnedFd, opt: u32, value: u64) -> io::Result<()> {
-    // SAFETY: plain values.
-    check(unsafe { raw::set_opt(fd(s), opt, value) })
+/// The `wasio_sock_v1` number of an option (the values agree: flags
+/// 0/1, counts, linger seconds or `LINGER_OFF`).
+fn abi_opt(o: Opt) -> u32 {
+    match o {
+        Opt::ReuseAddr => opt::REUSEADDR,
+        Opt::ReusePort => opt::REUSEPORT,
+        Opt::NoDelay => opt::NODELAY,
+        Opt::KeepAlive => opt::KEEPALIVE,
+        Opt::Ttl => opt::TTL,
+        Opt::Broadcast => opt::BROADCAST,
+        Opt::RecvBufferSize => opt::RECV_BUFFER_SIZE,
+        Opt::SendBufferSize => opt::SEND_BUFFER_SIZE,
+        Opt::Linger => opt::LINGER,
+        Opt::OnlyV6 => opt::ONLY_V6,
+        Opt::MulticastTtlV4 => opt::MULTICAST_TTL_V4,
+        Opt::MulticastLoopV4 => opt::MULTICAST_LOOP_V4,
+        Opt::MulticastLoopV6 => opt::MULTICAST_LOOP_V6,
+    }
 }
 
-pub(crate) fn get_opt(s: &OwnedFd, opt: u32) -> io::Result<u64> {
+/// Sets option `o` (values already checked by `sys::sockopt`).
+pub(crate) fn set_opt(s: &OwnedFd, o: Opt, value: u64) -> io::Result<()> {
+    // SAFETY: plain values.
+    check(unsafe { raw::set_opt(fd(s), abi_opt(o), value) })
+}
+
+/// Reads option `o`.
+pub(crate) fn get_opt(s: &OwnedFd, o: Opt) -> io::Result<u64> {
     let mut v = 0u64;
     // SAFETY: `v` is a valid u64.
-    check(unsafe { raw::get_opt(fd(s), opt, &mut v) })?;
+    check(unsafe { raw::get_opt(fd(s), abi_opt(o), &mut v) })?;
     Ok(v)
 }
 
 /// The pending error of a socket (how a finished connect reports).
 pub(crate) fn take_error(s: &OwnedFd) -> io::Result<Option<io::Error>> {
-    let e = get_opt(s, wasio_abi::opt::ERROR)?;
+    let mut e = 0u64;
+    // SAFETY: `e` is a valid u64.
+    check(unsafe { raw::get_opt(fd(s), opt::ERROR, &mut e) })?;
     Ok((e != 0).then(|| io::Error::from_raw_os_error(e as i32)))
 }
 
