@@ -51,28 +51,26 @@ async fn readable_waits_for_data_not_for_any_wake() {
 
 /// Readiness bug (b): a read that takes part of what arrived leaves the
 /// rest readable; `readable()` must say so at once (natively it used to
-/// wait for an edge that never came).
+/// wait for an edge that never came). It is awaited in its own task with
+/// nothing else to wake it, and the test gives that task 5 s.
 #[wasio::test]
 async fn readable_after_a_partial_read() {
     let (mut c, mut s) = pair().await;
     let reader = wasio::spawn(async move {
         let mut one = [0u8; 1];
         s.read_exact(&mut one).await.unwrap();
-        timeout(Duration::from_secs(5), s.readable())
-            .await
-            .expect("readable() hung with 9 bytes waiting")
-            .unwrap();
+        s.readable().await.unwrap();
         let mut rest = [0u8; 64];
         let n = s.try_read(&mut rest).unwrap();
         (one[0], n)
     });
     wasio::time::sleep(Duration::from_millis(50)).await;
     c.write_all(b"0123456789").await.unwrap();
-    assert_eq!(reader.await.unwrap(), (b'0', 9));
-    let r = c
-        .ready(Interest::READABLE | Interest::WRITABLE)
+    let got = timeout(Duration::from_secs(5), reader)
         .await
-        .unwrap();
+        .expect("readable() hung with 9 bytes waiting");
+    assert_eq!(got.unwrap(), (b'0', 9));
+    let r = c.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
     assert!(r.is_writable());
 }
 
