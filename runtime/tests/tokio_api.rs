@@ -70,7 +70,10 @@ async fn readable_after_a_partial_read() {
         .await
         .expect("readable() hung with 9 bytes waiting");
     assert_eq!(got.unwrap(), (b'0', 9));
-    let r = c.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+    let r = c
+        .ready(Interest::READABLE | Interest::WRITABLE)
+        .await
+        .unwrap();
     assert!(r.is_writable());
 }
 
