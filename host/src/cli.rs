@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::policy::{NetPolicy, Rule};
-use crate::run::RunConfig;
+use crate::run::{RunConfig, UnknownImports};
 
 /// Run WebAssembly (WASI preview1) programs in a precise sandbox.
 #[derive(Debug, Parser)]
@@ -101,6 +101,12 @@ pub struct RunArgs {
     /// with `ms`, `s` or `m`. The exit status is then 124.
     #[arg(long, value_name = "SECS", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+
+    /// What to do with an import the host does not provide: `error`
+    /// (refuse to start, naming it) or `trap` (link it as a function that
+    /// stops the guest with a message naming it, if it is ever called).
+    #[arg(long, value_name = "WHAT", value_enum, default_value_t = UnknownImports::Error)]
+    pub unknown_imports: UnknownImports,
 
     /// Do not cache compiled code (by default it is kept in
     /// `$WASIO_CACHE_DIR`, `$XDG_CACHE_HOME/wasio` or `~/.cache/wasio`).
@@ -197,6 +203,7 @@ impl RunArgs {
         cfg.max_memory = self.max_memory;
         cfg.max_fds = Some(self.max_fds);
         cfg.timeout = self.timeout;
+        cfg.unknown_imports = self.unknown_imports;
         cfg.cache_dir = if self.no_cache {
             None
         } else {
@@ -240,9 +247,12 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         Some('G') => (&t[..t.len() - 1], 1 << 30),
         _ => (t, 1),
     };
-    let n: usize = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (e.g. 65536, 64K, 512M, 2G)"))?;
+    // Digits only: `usize::from_str` would also take a sign ("+6").
+    let bad = || format!("`{s}` is not a size (e.g. 65536, 64K, 512M, 2G)");
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n: usize = num.parse().map_err(|_| bad())?;
     n.checked_mul(mult)
         .ok_or_else(|| format!("`{s}` is too large"))
 }
@@ -259,13 +269,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     } else {
         (t, 1.0)
     };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (e.g. 10, 2.5, 500ms, 1m)"))?;
-    if !v.is_finite() || v <= 0.0 {
+    // Plain decimal only: `f64::from_str` would also take "+1", "1e3",
+    // "inf" and "1e-300" (which rounds to nothing).
+    let bad = || format!("`{s}` is not a duration (e.g. 10, 2.5, 500ms, 1m)");
+    let (int, frac) = num.split_once('.').unwrap_or((num, "0"));
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) {
+        return Err(bad());
+    }
+    let v: f64 = num.parse().map_err(|_| bad())?;
+    let d = Duration::try_from_secs_f64(v * scale).map_err(|_| format!("`{s}` is too long"))?;
+    if d.is_zero() {
         return Err(format!("`{s}` must be a positive duration"));
     }
-    Duration::try_from_secs_f64(v * scale).map_err(|_| format!("`{s}` is too long"))
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -279,6 +296,10 @@ mod tests {
         assert_eq!(parse_size("2m"), Ok(2 << 20));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("99999999999999999999G").is_err());
+        // Found by `make fuzz`: a sign slipped through `usize::from_str`.
+        for bad in ["+6", "-1", "", "K", " 1 2", "1.5M"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -289,6 +310,20 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        for bad in [
+            "+1",
+            "1e3",
+            "inf",
+            "1e-300",
+            "0",
+            "0.0000000001",
+            ".5",
+            "5.",
+            "0ms",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
     }
 
     fn run_args(argv: &[&str]) -> RunArgs {

@@ -59,6 +59,20 @@ pub struct RunConfig {
     pub timeout: Option<Duration>,
     /// Compiled-code cache directory (`None`: no cache).
     pub cache_dir: Option<PathBuf>,
+    /// What to do with imports the host does not provide.
+    pub unknown_imports: UnknownImports,
+}
+
+/// What `wasio run` does with a module import it does not provide
+/// (`--unknown-imports`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnknownImports {
+    /// Refuse to start, naming the import.
+    #[default]
+    Error,
+    /// Link it as a function that stops the guest, naming the import, if
+    /// it is ever called (for crates that import what they never call).
+    Trap,
 }
 
 impl RunConfig {
@@ -138,18 +152,7 @@ impl RunConfig {
 
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
-        for import in module.imports() {
-            if import.module() == wasi::linker::MODULE
-                && linker.get_by_import(&mut store, &import).is_none()
-            {
-                bail!(
-                    "{} imports `{}::{}`, which is not a preview1 function",
-                    self.module.display(),
-                    import.module(),
-                    import.name()
-                );
-            }
-        }
+        self.link_unknown_imports(&mut linker, &mut store, &module)?;
         let instance = match linker.instantiate(&mut store, &module) {
             Ok(i) => i,
             Err(e) => {
@@ -174,6 +177,55 @@ impl RunConfig {
             })?;
         let result = start.call(&mut store, ());
         Ok(self.status(result))
+    }
+
+    /// Checks every import the host does not provide: an error naming it
+    /// (and the flag), or with `--unknown-imports trap` a function that
+    /// traps, naming it, if it is ever called.
+    fn link_unknown_imports(
+        &self,
+        linker: &mut Linker<Host>,
+        store: &mut Store<Host>,
+        module: &wasmtime::Module,
+    ) -> Result<()> {
+        let missing: Vec<_> = module
+            .imports()
+            .filter(|i| linker.get_by_import(&mut *store, i).is_none())
+            .collect();
+        for import in missing {
+            let (m, n) = (import.module().to_string(), import.name().to_string());
+            if m == wasi::linker::MODULE {
+                bail!(
+                    "{} imports `{m}::{n}`, which is not a preview1 function",
+                    self.module.display()
+                );
+            }
+            let wasmtime::ExternType::Func(ty) = import.ty() else {
+                bail!(
+                    "{} imports `{m}::{n}`, which is not a function, and no host provides it",
+                    self.module.display()
+                );
+            };
+            if self.unknown_imports == UnknownImports::Error {
+                bail!(
+                    "{} imports `{m}::{n}`, which wasio does not provide; if the guest never \
+                     calls it, run with `--unknown-imports trap` to link it as a function that \
+                     stops the guest when called",
+                    self.module.display()
+                );
+            }
+            tracing::debug!("linking unknown import `{m}::{n}` as a trap");
+            let what = format!("`{m}::{n}`");
+            linker
+                .func_new(&m, &n, ty, move |_, _, _| {
+                    Err(wasmtime::Error::msg(format!(
+                        "the guest called {what}, which wasio does not provide \
+                         (it was linked as a trap by --unknown-imports trap)"
+                    )))
+                })
+                .map_err(anyhow::Error::from)?;
+        }
+        Ok(())
     }
 
     fn status(&self, result: wasmtime::Result<()>) -> i32 {

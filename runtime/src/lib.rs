@@ -49,6 +49,8 @@ mod runtime;
 mod sys;
 
 pub mod fs;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod io;
 pub mod net;
 pub mod sync;

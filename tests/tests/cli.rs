@@ -35,6 +35,7 @@ fn version_and_help() {
         "--timeout",
         "--no-cache",
         "--cache-dir",
+        "--unknown-imports",
     ] {
         assert!(help.contains(flag), "run --help does not document {flag}");
     }
@@ -301,4 +302,50 @@ fn makefile_honours_cargo_target_dir() {
         }
         assert!(!text.contains("target/"), "{how}: ./target used:\n{text}");
     }
+}
+
+/// A module that imports what no preview1 host provides (a WASI 0.2
+/// function, as `whoami` 2 does) does not start, and the error names the
+/// import and the flag; with `--unknown-imports trap` it runs, and calling
+/// the import stops it with a message naming it.
+#[test]
+fn unknown_imports_error_or_trap() {
+    let import = "`wasi:cli/environment@0.2.12::get-environment`";
+    let out = run(wasio_run().arg(wasm("unknown-import")), LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(import) && err.contains("--unknown-imports trap"),
+        "{err}"
+    );
+
+    let out = run(
+        wasio_run()
+            .args(["--unknown-imports", "trap"])
+            .arg(wasm("unknown-import")),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "never called it\n");
+
+    let out = run(
+        wasio_run()
+            .args(["--unknown-imports", "trap"])
+            .arg(wasm("unknown-import"))
+            .arg("call"),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(134));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains(&format!("the guest called {import}")),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(
+        wasio_run().args(["--unknown-imports", "maybe", "x.wasm"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

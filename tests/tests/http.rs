@@ -1,0 +1,217 @@
+//! hyper and axum on wasio: the `axum-json` example (an axum `Router`
+//! served with one call to `wasio::http::serve`) under `wasio run` and
+//! natively, over HTTP/1.1 keep-alive and HTTP/2 cleartext, with graceful
+//! shutdown and data persisted to a preopened dir.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use wasio_tests::*;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The server process, killed when dropped (so a failing test leaves
+/// nothing running).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn axum_json(
+    wasm_build: bool,
+    data: &Path,
+) -> (Killed, BufReader<std::process::ChildStdout>, String) {
+    let mut c = if wasm_build {
+        let p = target_dir()
+            .join("wasm32-wasip1")
+            .join(profile())
+            .join("examples/axum-json.wasm");
+        let mut c = wasio_run();
+        c.args(["--allow-listen", "127.0.0.1", "--dir"])
+            .arg(format!("{}::/data", data.display()))
+            .arg(p)
+            .args(["127.0.0.1:0", "/data"]);
+        c
+    } else {
+        let mut c = Command::new(target_dir().join(profile()).join("examples/axum-json"));
+        c.arg("127.0.0.1:0").arg(data);
+        c
+    };
+    let mut child = c.stdout(Stdio::piped()).spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected {line:?}"))
+        .trim()
+        .to_string();
+    (Killed(child), out, addr)
+}
+
+/// One HTTP/1.1 request on `s` (kept alive); returns status and body.
+fn request(s: &mut BufReader<TcpStream>, method: &str, path: &str, body: &str) -> (u16, String) {
+    let extra = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "content-type: application/json\r\ncontent-length: {}\r\n",
+            body.len()
+        )
+    };
+    let req = format!("{method} {path} HTTP/1.1\r\nhost: test\r\n{extra}\r\n{body}");
+    s.get_mut().write_all(req.as_bytes()).unwrap();
+    let mut status = String::new();
+    s.read_line(&mut status).unwrap();
+    let code: u16 = status
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status:?}"));
+    let mut len = 0;
+    loop {
+        let mut h = String::new();
+        s.read_line(&mut h).unwrap();
+        if h == "\r\n" {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+    }
+    let mut b = vec![0; len];
+    s.read_exact(&mut b).unwrap();
+    (code, String::from_utf8(b).unwrap())
+}
+
+fn connect(addr: &str) -> BufReader<TcpStream> {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    BufReader::new(s)
+}
+
+#[test]
+fn axum_app_serves_json_keeps_alive_persists_and_drains() {
+    for wasm_build in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let (mut child, mut out, addr) = axum_json(wasm_build, data.path());
+        let mut c = connect(&addr);
+        // Every request on one kept-alive connection.
+        assert_eq!(
+            request(&mut c, "GET", "/", ""),
+            (200, r#"{"runtime":"wasio","service":"axum-json"}"#.into())
+        );
+        assert_eq!(
+            request(&mut c, "POST", "/notes", r#"{"text":"first"}"#),
+            (201, r#"{"id":1,"text":"first"}"#.into())
+        );
+        assert_eq!(
+            request(&mut c, "POST", "/notes", r#"{"text":"second"}"#),
+            (201, r#"{"id":2,"text":"second"}"#.into())
+        );
+        assert_eq!(
+            request(&mut c, "GET", "/notes/2", ""),
+            (200, r#"{"id":2,"text":"second"}"#.into())
+        );
+        assert_eq!(
+            request(&mut c, "GET", "/notes/9", ""),
+            (404, r#"{"error":"no note 9"}"#.into())
+        );
+        assert_eq!(
+            request(&mut c, "GET", "/no/such/thing", ""),
+            (404, r#"{"error":"no such route"}"#.into())
+        );
+        // Not JSON: axum's rejection (its wording is axum's business).
+        assert_eq!(request(&mut c, "POST", "/notes", "not json").0, 400);
+        assert_eq!(
+            request(&mut c, "GET", "/slow/30", ""),
+            (200, r#"{"slept_ms":30}"#.into())
+        );
+        assert_eq!(
+            request(&mut c, "GET", "/stats", ""),
+            (200, r#"{"notes":2,"requests":7}"#.into())
+        );
+        // The notes were written to the preopened dir.
+        let saved = std::fs::read_to_string(data.path().join("notes.json")).unwrap();
+        assert!(saved.contains("\"second\""), "{saved}");
+
+        // Graceful shutdown: a slow request in flight finishes, then the
+        // server exits 0 and refuses new connections.
+        let slow_addr = addr.clone();
+        let slow =
+            std::thread::spawn(move || request(&mut connect(&slow_addr), "GET", "/slow/700", ""));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(request(&mut c, "POST", "/shutdown", "").0, 202);
+        assert_eq!(slow.join().unwrap(), (200, r#"{"slept_ms":700}"#.into()));
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "shut down cleanly\n");
+        assert!(child.0.wait().unwrap().success());
+        assert!(
+            TcpStream::connect(&addr).is_err(),
+            "still accepting after shutdown"
+        );
+
+        // A new server on the same dir has the notes.
+        let (child, _out, addr) = axum_json(wasm_build, data.path());
+        let mut c = connect(&addr);
+        assert_eq!(
+            request(&mut c, "GET", "/notes", ""),
+            (
+                200,
+                r#"[{"id":1,"text":"first"},{"id":2,"text":"second"}]"#.into()
+            )
+        );
+        drop(child);
+    }
+}
+
+/// HTTP/2 cleartext (prior knowledge) with a Rust h2 client: hyper's, on
+/// wasio natively (`wasio::http::client::http2`), several requests at
+/// once on one connection.
+#[test]
+fn axum_app_speaks_h2c() {
+    use http_body_util::{BodyExt, Empty};
+    for wasm_build in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let (child, _out, addr) = axum_json(wasm_build, data.path());
+        let bodies = wasio::block_on(async move {
+            let s = wasio::net::TcpStream::connect(addr.as_str()).await.unwrap();
+            let send = wasio::http::client::http2::<Empty<bytes::Bytes>, _>(s)
+                .await
+                .unwrap();
+            let reqs = (0..4).map(|i| {
+                let mut send = send.clone();
+                wasio::spawn(async move {
+                    let req = http::Request::get(format!("http://test/slow/{}", 10 * i))
+                        .body(Empty::new())
+                        .unwrap();
+                    let resp = send.send_request(req).await.unwrap();
+                    assert_eq!(resp.version(), http::Version::HTTP_2);
+                    assert_eq!(resp.status(), 200);
+                    let b = resp.into_body().collect().await.unwrap().to_bytes();
+                    String::from_utf8(b.to_vec()).unwrap()
+                })
+            });
+            let mut out = Vec::new();
+            for r in reqs.collect::<Vec<_>>() {
+                out.push(r.await.unwrap());
+            }
+            out
+        });
+        assert_eq!(
+            bodies,
+            (0..4)
+                .map(|i| format!(r#"{{"slept_ms":{}}}"#, 10 * i))
+                .collect::<Vec<_>>()
+        );
+        drop(child);
+    }
+}
