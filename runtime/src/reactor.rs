@@ -17,7 +17,8 @@ pub(crate) struct Reactor {
     /// found blocked (bit 0: read, bit 1: write). This is what
     /// `readable()`/`writable()` answer from, as tokio's readiness does: an
     /// edge consumed by a read that did not drain the socket stays ready.
-    readiness: HashMap<RawFd, u8>,
+    /// Indexed by fd (fds are small and dense; this is on every wake-up).
+    readiness: Vec<u8>,
     pub(crate) timers: Timers,
     sys: sys::Poller,
     ready: Vec<(RawFd, Direction)>,
@@ -27,7 +28,7 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
             waiters: HashMap::new(),
-            readiness: HashMap::new(),
+            readiness: Vec::new(),
             timers: Timers::default(),
             sys: sys::Poller::new()?,
             ready: Vec::new(),
@@ -57,17 +58,27 @@ impl Reactor {
     /// Whether `fd` was last seen ready in `dir` (and no operation has
     /// found it blocked since).
     pub(crate) fn is_ready(&self, fd: RawFd, dir: Direction) -> bool {
-        self.readiness.get(&fd).is_some_and(|b| b & bit(dir) != 0)
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.readiness.get(i))
+            .is_some_and(|b| b & bit(dir) != 0)
     }
 
     fn set_ready(&mut self, fd: RawFd, dir: Direction) {
-        *self.readiness.entry(fd).or_default() |= bit(dir);
+        let Ok(i) = usize::try_from(fd) else { return };
+        if i >= self.readiness.len() {
+            self.readiness.resize(i + 1, 0);
+        }
+        self.readiness[i] |= bit(dir);
     }
 
     /// An operation on `fd` in `dir` would block: it is not ready until the
     /// poller says so again.
     pub(crate) fn clear_ready(&mut self, fd: RawFd, dir: Direction) {
-        if let Some(b) = self.readiness.get_mut(&fd) {
+        if let Some(b) = usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.readiness.get_mut(i))
+        {
             *b &= !bit(dir);
         }
     }
@@ -80,7 +91,12 @@ impl Reactor {
                 ws.into_iter().for_each(Waker::wake);
             }
         }
-        self.readiness.remove(&fd);
+        if let Some(b) = usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.readiness.get_mut(i))
+        {
+            *b = 0;
+        }
         self.sys.forget(fd);
     }
 
@@ -115,12 +131,15 @@ impl Reactor {
                 ..
             } = self;
             sys.wait(waiters.keys().copied(), timeout, ready)?;
-            for (fd, dir) in std::mem::take(&mut self.ready) {
-                *self.readiness.entry(fd).or_default() |= bit(dir);
+            // Taken out and put back, so its allocation is reused.
+            let mut ready = std::mem::take(&mut self.ready);
+            for (fd, dir) in ready.drain(..) {
+                self.set_ready(fd, dir);
                 if let Some(ws) = self.waiters.remove(&(fd, dir)) {
                     ws.into_iter().for_each(Waker::wake);
                 }
             }
+            self.ready = ready;
         }
         self.timers.fire(Instant::now());
         Ok(())
