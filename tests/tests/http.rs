@@ -215,3 +215,59 @@ fn axum_app_speaks_h2c() {
         drop(child);
     }
 }
+
+/// `wasio::http::client::http1`: requests one after another on one
+/// kept-alive connection to the wasm server (and the native one).
+#[test]
+fn http1_client_reuses_its_connection() {
+    use http_body_util::{BodyExt, Full};
+    for wasm_build in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let (child, _out, addr) = axum_json(wasm_build, data.path());
+        let (bodies, stats) = wasio::block_on(async move {
+            let s = wasio::net::TcpStream::connect(addr.as_str()).await.unwrap();
+            let mut send = wasio::http::client::http1::<Full<bytes::Bytes>, _>(s)
+                .await
+                .unwrap();
+            let mut bodies = Vec::new();
+            for text in ["a", "b", "c"] {
+                send.ready().await.unwrap();
+                let req = http::Request::post("/notes")
+                    .header("host", "test")
+                    .header("content-type", "application/json")
+                    .body(Full::from(format!(r#"{{"text":"{text}"}}"#)))
+                    .unwrap();
+                let resp = send.send_request(req).await.unwrap();
+                assert_eq!(resp.status(), 201);
+                let b = resp.into_body().collect().await.unwrap().to_bytes();
+                bodies.push(String::from_utf8(b.to_vec()).unwrap());
+            }
+            send.ready().await.unwrap();
+            let req = http::Request::get("/stats")
+                .header("host", "test")
+                .body(Full::default())
+                .unwrap();
+            let b = send
+                .send_request(req)
+                .await
+                .unwrap()
+                .into_body()
+                .collect()
+                .await;
+            (
+                bodies,
+                String::from_utf8(b.unwrap().to_bytes().to_vec()).unwrap(),
+            )
+        });
+        assert_eq!(
+            bodies,
+            [
+                r#"{"id":1,"text":"a"}"#,
+                r#"{"id":2,"text":"b"}"#,
+                r#"{"id":3,"text":"c"}"#
+            ]
+        );
+        assert_eq!(stats, r#"{"notes":3,"requests":4}"#);
+        drop(child);
+    }
+}
