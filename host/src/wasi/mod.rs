@@ -1,7 +1,7 @@
 //! Our own implementation of WASI preview1 (`wasi_snapshot_preview1`).
 //!
 //! Files go through cap-std, readiness through one persistent mio `Poll`
-//! ([`reactor`]), guest memory through bounds-checked accessors ([`mem`]).
+//! (`reactor`), guest memory through bounds-checked accessors (`mem`).
 //! Nothing a guest passes can panic the host: every argument is checked and
 //! answered with an errno.
 
