@@ -30,17 +30,23 @@ const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
 /// `Clone` — an axum `Router` as it is — and gets a clone per connection.
 ///
 /// ```no_run
-/// /// use http::{Request, Response};
+/// use std::convert::Infallible;
+/// use http::{Request, Response};
 ///
 /// #[wasio::main]
 /// async fn main() -> std::io::Result<()> {
 ///     let listener = wasio::net::TcpListener::bind("127.0.0.1:8080").await?;
-///     let hello = tower_service_fn(|_req: Request<hyper::body::Incoming>| async {
+///     let hello = tower::service_fn(|_req: Request<hyper::body::Incoming>| async {
 ///         Ok::<_, Infallible>(Response::new("hello".to_string()))
 ///     });
-///     wasio::http::serve(listener, hello).await
+///     let (stop, stopped) = wasio::sync::oneshot::channel::<()>();
+///     # drop(stop);
+///     wasio::http::serve(listener, hello)
+///         .with_graceful_shutdown(async move {
+///             let _ = stopped.await;
+///         })
+///         .await
 /// }
-/// # fn tower_service_fn<F>(f: F) -> F { f }
 /// ```
 ///
 /// Accept errors (such as `EMFILE` at the fd limit) are logged to stderr
