@@ -373,7 +373,12 @@ fn is_literal(rule: &str) -> bool {
     let net = host.split('/').next().unwrap_or("");
     net == "*"
         || net.parse::<std::net::IpAddr>().is_ok()
-        || rule.split('/').next().unwrap_or("").parse::<std::net::IpAddr>().is_ok()
+        || rule
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .parse::<std::net::IpAddr>()
+            .is_ok()
 }
 
 /// The CLI's value parsers and its whole argument parser (argv split on

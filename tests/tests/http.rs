@@ -271,3 +271,83 @@ fn http1_client_reuses_its_connection() {
         drop(child);
     }
 }
+
+/// A std HTTP/1.1 server for the client example: counts connections,
+/// answers `/slow` after 1 s, everything else at once with the path.
+fn counting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let conns = std::sync::Arc::new(AtomicUsize::new(0));
+    let c2 = conns.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(s) = s else { break };
+            c2.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut w = s.try_clone().unwrap();
+                let mut r = BufReader::new(s);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                    loop {
+                        let mut h = String::new();
+                        if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    if path == "/slow" {
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    let body = format!("you asked for {path}");
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if w.write_all(resp.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, conns)
+}
+
+/// The `http-client` example: three GETs on one kept-alive connection,
+/// a request that outlives its 300 ms timeout, and one more on a new
+/// connection.
+#[test]
+fn http_client_example_keeps_alive_and_times_out() {
+    for wasm_build in [true, false] {
+        let (addr, conns) = counting_server();
+        let mut c = if wasm_build {
+            let mut c = wasio_run();
+            c.args(["--allow-connect", "127.0.0.1"]).arg(
+                target_dir()
+                    .join("wasm32-wasip1")
+                    .join(profile())
+                    .join("examples/http-client.wasm"),
+            );
+            c
+        } else {
+            Command::new(target_dir().join(profile()).join("examples/http-client"))
+        };
+        c.args([addr.as_str(), "300", "/a", "/b", "/c", "/slow", "/d"]);
+        let out = run(&mut c, LIMIT);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "/a 200 you asked for /a\n/b 200 you asked for /b\n/c 200 you asked for /c\n\
+             /slow timeout\n/d 200 you asked for /d\nconnections 2\n"
+        );
+        assert_eq!(
+            conns.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "wasm={wasm_build}"
+        );
+    }
+}
