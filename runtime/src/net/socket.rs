@@ -233,3 +233,90 @@ pub(crate) fn shutdown_write(io: &Io) -> io::Result<()> {
         r => r,
     }
 }
+
+/// `ready`, `readable`, `writable`, `poll_read_ready` and
+/// `poll_write_ready` for a socket type with an `io: Io` field, as tokio
+/// has them on every socket type.
+macro_rules! readiness_methods {
+    () => {
+        /// Waits until a direction in `interest` is ready. Being woken is
+        /// not enough: the answer comes from the reactor's readiness, which
+        /// an operation that finds the socket blocked clears.
+        pub async fn ready(
+            &self,
+            interest: $crate::io::Interest,
+        ) -> std::io::Result<$crate::io::Ready> {
+            $crate::net::socket::ready(&self.io, interest).await
+        }
+
+        /// Waits until a read would not block (as far as the reactor
+        /// knows: a `try_` read may still say `WouldBlock`; then wait
+        /// again).
+        pub async fn readable(&self) -> std::io::Result<()> {
+            self.ready($crate::io::Interest::READABLE).await.map(drop)
+        }
+
+        /// Waits until a write would not block.
+        pub async fn writable(&self) -> std::io::Result<()> {
+            self.ready($crate::io::Interest::WRITABLE).await.map(drop)
+        }
+
+        /// Polls read readiness.
+        pub fn poll_read_ready(
+            &self,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            self.io.poll_ready(cx, $crate::sys::Direction::Read)
+        }
+
+        /// Polls write readiness.
+        pub fn poll_write_ready(
+            &self,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            self.io.poll_ready(cx, $crate::sys::Direction::Write)
+        }
+    };
+}
+pub(crate) use readiness_methods;
+
+/// `try_read`, `try_read_buf` and `try_write` for a stream type with an
+/// `io: Io` field.
+///
+/// A typical loop (shown for `TcpStream`):
+///
+/// ```no_run
+/// # async fn f(s: wasio::net::TcpStream) -> std::io::Result<()> {
+/// let mut buf = [0u8; 4096];
+/// loop {
+///     s.readable().await?;
+///     match s.try_read(&mut buf) {
+///         Ok(0) => break,
+///         Ok(n) => println!("got {n} bytes"),
+///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+///         Err(e) => return Err(e),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+macro_rules! stream_try_methods {
+    () => {
+        /// Reads what is there now, without waiting (`WouldBlock` if
+        /// nothing is). See `readable` for the usual loop.
+        pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+            $crate::net::socket::try_recv(&self.io, buf)
+        }
+
+        /// Reads into `buf`'s spare capacity, without waiting.
+        pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+            $crate::net::socket::try_recv_buf(&self.io, buf)
+        }
+
+        /// Writes what fits now, without waiting (`WouldBlock` if nothing
+        /// does).
+        pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+            $crate::net::socket::try_send(&self.io, buf)
+        }
+    };
+}
+pub(crate) use stream_try_methods;

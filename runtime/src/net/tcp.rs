@@ -8,7 +8,6 @@ use std::task::{Context, Poll};
 
 use super::addr::{each_addr, ToSocketAddrs};
 use super::socket::{self, finish_connect, impl_read, impl_write, new_io, Io, StreamIo};
-use crate::io::{Interest, Ready};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -276,63 +275,8 @@ impl TcpStream {
             .poll_io(cx, Direction::Read, |s| sys::net::recv(&s.0, buf, true))
     }
 
-    /// Waits until a direction in `interest` is ready. Being woken is not
-    /// enough: the answer comes from the reactor's readiness, which an
-    /// operation that finds the socket blocked clears.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        socket::ready(&self.io, interest).await
-    }
-
-    /// Waits until a read would not block (as far as the reactor knows:
-    /// `try_read` may still say `WouldBlock`; then wait again).
-    ///
-    /// ```no_run
-    /// # async fn f(s: wasio::net::TcpStream) -> std::io::Result<()> {
-    /// let mut buf = [0u8; 4096];
-    /// loop {
-    ///     s.readable().await?;
-    ///     match s.try_read(&mut buf) {
-    ///         Ok(0) => break,
-    ///         Ok(n) => println!("got {n} bytes"),
-    ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-    ///         Err(e) => return Err(e),
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until a write would not block.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    /// Polls read readiness.
-    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(cx, Direction::Read)
-    }
-
-    /// Polls write readiness.
-    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(cx, Direction::Write)
-    }
-
-    /// Reads what is there now, without waiting (`WouldBlock` if nothing).
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        socket::try_recv(&self.io, buf)
-    }
-
-    /// Reads into `buf`'s spare capacity, without waiting.
-    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        socket::try_recv_buf(&self.io, buf)
-    }
-
-    /// Writes what fits now, without waiting (`WouldBlock` if nothing).
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        socket::try_send(&self.io, buf)
-    }
+    socket::readiness_methods!();
+    socket::stream_try_methods!();
 
     /// Borrowed halves for reading and writing at the same time (in one
     /// task, say with `select!`, or with `copy` both ways).

@@ -6,7 +6,6 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::addr::{each_addr, ToSocketAddrs};
 use super::socket::{self, new_io, Io};
-use crate::io::{Interest, Ready};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -147,20 +146,7 @@ impl UdpSocket {
         ))
     }
 
-    /// Waits until a direction in `interest` is ready.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        socket::ready(&self.io, interest).await
-    }
-
-    /// Waits until a datagram can be received.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until a datagram can be sent.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
+    socket::readiness_methods!();
 
     /// The pending socket error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {

@@ -13,7 +13,6 @@ use std::task::{Context, Poll};
 use super::socket::{
     self, finish_connect, impl_read, impl_write, new_io, poll_recv, poll_send, Io, StreamIo,
 };
-use crate::io::{Interest, Ready};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -114,35 +113,8 @@ impl UnixStream {
         sys::net::shutdown(&self.io.get_ref().0, how)
     }
 
-    /// Waits until a direction in `interest` is ready.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        socket::ready(&self.io, interest).await
-    }
-
-    /// Waits until a read would not block.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until a write would not block.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
-
-    /// Reads what is there now, without waiting.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        socket::try_recv(&self.io, buf)
-    }
-
-    /// Reads into `buf`'s spare capacity, without waiting.
-    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        socket::try_recv_buf(&self.io, buf)
-    }
-
-    /// Writes what fits now, without waiting.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        socket::try_send(&self.io, buf)
-    }
+    socket::readiness_methods!();
+    socket::stream_try_methods!();
 
     /// Borrowed halves for reading and writing at the same time.
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
@@ -244,20 +216,7 @@ impl UnixDatagram {
         socket::try_recv(&self.io, buf)
     }
 
-    /// Waits until a direction in `interest` is ready.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        socket::ready(&self.io, interest).await
-    }
-
-    /// Waits until a datagram can be received.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Interest::READABLE).await.map(drop)
-    }
-
-    /// Waits until a datagram can be sent.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Interest::WRITABLE).await.map(drop)
-    }
+    socket::readiness_methods!();
 }
 
 impl AsRawFd for UnixDatagram {
