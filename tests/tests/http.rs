@@ -351,3 +351,76 @@ fn http_client_example_keeps_alive_and_times_out() {
         );
     }
 }
+
+/// The `hyper-h2` example (hyper's own HTTP/2 server on wasio's glue):
+/// three concurrent streams on one connection, counted by the server.
+#[test]
+fn hyper_h2_example_serves_concurrent_streams() {
+    use http_body_util::{BodyExt, Empty};
+    for wasm_build in [true, false] {
+        let mut c = if wasm_build {
+            let mut c = wasio_run();
+            c.args(["--allow-listen", "127.0.0.1"]).arg(
+                target_dir()
+                    .join("wasm32-wasip1")
+                    .join(profile())
+                    .join("examples/hyper-h2.wasm"),
+            );
+            c
+        } else {
+            Command::new(target_dir().join(profile()).join("examples/hyper-h2"))
+        };
+        let srv = Server::spawn("hyper-h2", {
+            c.arg("127.0.0.1:0");
+            c
+        });
+        let addr = srv.addr.clone();
+        let mut bodies = wasio::block_on(async move {
+            let s = wasio::net::TcpStream::connect(addr.as_str()).await.unwrap();
+            let send = wasio::http::client::http2::<Empty<bytes::Bytes>, _>(s)
+                .await
+                .unwrap();
+            let tasks: Vec<_> = ["/x", "/y", "/z"]
+                .into_iter()
+                .map(|p| {
+                    let mut send = send.clone();
+                    wasio::spawn(async move {
+                        let req = http::Request::get(format!("http://test{p}"))
+                            .body(Empty::new())
+                            .unwrap();
+                        let resp = send.send_request(req).await.unwrap();
+                        assert_eq!(resp.version(), http::Version::HTTP_2);
+                        let b = resp.into_body().collect().await.unwrap().to_bytes();
+                        String::from_utf8(b.to_vec()).unwrap()
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for t in tasks {
+                out.push(t.await.unwrap());
+            }
+            out
+        });
+        // Each path once, and the server counted three requests.
+        bodies.sort();
+        let paths: Vec<_> = bodies
+            .iter()
+            .map(|b| b.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(paths, ["/x", "/y", "/z"], "{bodies:?}");
+        let mut counts: Vec<_> = bodies
+            .iter()
+            .map(|b| {
+                b.split("request ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        counts.sort();
+        assert_eq!(counts, ["1", "2", "3"], "{bodies:?}");
+    }
+}
