@@ -295,16 +295,17 @@ impl ChatClient {
     }
 }
 
-#[test]
-fn chat() {
+/// The chat protocol both chat examples speak.
+fn chat_session(name: &str) {
     both(|wasm| {
         let mut srv = Running::start({
-            let mut c = example("chat", wasm);
+            let mut c = example(name, wasm);
             c.arg("127.0.0.1:0");
             c
         });
         let addr = srv.addr_after("server running on ");
         let mut alice = ChatClient::join(addr, "alice");
+        // Alice is in the room before anyone else joins.
         assert_eq!(srv.line_after("alice "), "has joined the chat");
         let mut bob = ChatClient::join(addr, "bob");
         assert_eq!(alice.line(), "bob has joined the chat");
@@ -338,6 +339,18 @@ fn chat() {
             "alice got {nothing:?}"
         );
     });
+}
+
+#[test]
+fn chat() {
+    chat_session("chat");
+}
+
+/// `codec-chat` (issue 9's example: `Framed` + `LinesCodec` split into
+/// sink and stream, one broadcast channel) speaks the same protocol.
+#[test]
+fn codec_chat() {
+    chat_session("codec-chat");
 }
 
 #[test]
