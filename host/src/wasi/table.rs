@@ -88,12 +88,6 @@ impl Object {
     pub(crate) fn is_socket(&self) -> bool {
         matches!(self, Object::Socket(_))
     }
-
-    /// A byte stream whose readiness is asked with `poll(2)`: the host's
-    /// standard streams and [`Object::Pipe`]s.
-    pub(crate) fn is_polled_stream(&self) -> bool {
-        matches!(self, Object::Stdio(_) | Object::Pipe(_))
-    }
 }
 
 /// One open guest fd.

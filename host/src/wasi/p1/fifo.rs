@@ -31,12 +31,6 @@ pub(crate) fn is_fifo(fd: BorrowedFd<'_>) -> rustix::io::Result<bool> {
     Ok(FileType::from_raw_mode(rustix::fs::fstat(fd)?.st_mode) == FileType::Fifo)
 }
 
-/// Whether an opened non-directory is a stream without positions.
-pub(crate) fn is_stream(fd: BorrowedFd<'_>) -> rustix::io::Result<bool> {
-    let t = FileType::from_raw_mode(rustix::fs::fstat(fd)?.st_mode);
-    Ok(matches!(t, FileType::Fifo | FileType::CharacterDevice))
-}
-
 /// Opens the FIFO that `inode` refers to (any fd of it, `O_PATH` too) for
 /// writing (`write`) or reading, waiting as a blocking `open(2)` does for
 /// the other end — until `deadline` at most.

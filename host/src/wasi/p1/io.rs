@@ -32,12 +32,11 @@ impl WasiCtx {
         loop {
             let deadline = self.deadline;
             let d = self.table.get_mut(fd)?;
-            if d.object.is_polled_stream() {
-                // Our own pipes never block in the kernel, so a blocking
-                // guest waits here even without a deadline; the host's
-                // stdio may be left to block in the call itself.
-                let host_blocks = matches!(d.object, Object::Stdio(_));
-                if !stream_wait(d.object.fd(), dir, d.nonblocking(), deadline, host_blocks)? {
+            if let Object::Stdio(_) = d.object {
+                // The host's stdio may be in blocking mode (it is shared,
+                // never switched): wait before the call, and without a
+                // deadline let the call itself block.
+                if !stream_wait(d.object.fd(), dir, d.nonblocking(), deadline, true)? {
                     return Err(if d.nonblocking() {
                         wasi::ERRNO_AGAIN.into()
                     } else {
@@ -59,12 +58,20 @@ impl WasiCtx {
                         return Err(self.timed_out());
                     }
                 }
-                // poll(2) said ready, but another reader or writer of the
-                // same FIFO got there first: wait again.
+                // Our own pipes are non-blocking on the host: try first,
+                // and wait (bounded by the deadline, for ever without one)
+                // only when the call would block.
                 Err(e)
                     if e.kind() == io::ErrorKind::WouldBlock
-                        && matches!(d.object, Object::Pipe(_))
-                        && !d.nonblocking() => {}
+                        && matches!(d.object, Object::Pipe(_)) =>
+                {
+                    if d.nonblocking() {
+                        return Err(wasi::ERRNO_AGAIN.into());
+                    }
+                    if !stream_wait(d.object.fd(), dir, false, deadline, false)? {
+                        return Err(self.timed_out());
+                    }
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -4,8 +4,8 @@
 //! past the directory and symlinks that lead outside it.
 
 use cap_fs_ext::{
-    DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _, OpenOptionsMaybeDirExt as _,
-    OpenOptionsSyncExt as _,
+    DirExt as _, FileTypeExt as _, FollowSymlinks, OpenOptionsFollowExt as _,
+    OpenOptionsMaybeDirExt as _, OpenOptionsSyncExt as _,
 };
 use std::os::fd::{AsFd as _, BorrowedFd};
 
@@ -260,11 +260,13 @@ impl WasiCtx {
                 let os = rustix::fs::fcntl_getfl(&file)?;
                 rustix::fs::fcntl_setfl(&file, os | rustix::fs::OFlags::APPEND)?;
             }
-            if file.metadata()?.is_dir() {
+            // One fstat decides what was opened.
+            let kind = file.metadata()?.file_type();
+            if kind.is_dir() {
                 Object::Dir(Dir::from_std_file(file.into_std()))
-            } else if fifo::is_stream(file.as_fd())? {
+            } else if kind.is_fifo() || kind.is_char_device() {
                 let read_only = !(want_write || trunc || creat);
-                if read_only && guest_blocks && fifo::is_fifo(file.as_fd())? {
+                if read_only && guest_blocks && kind.is_fifo() {
                     // open(2) would wait for a writer.
                     return self.finish_fifo_open(
                         mem,
