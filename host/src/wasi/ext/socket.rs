@@ -139,7 +139,10 @@ impl WasiCtx {
     pub(super) fn finish_connect(&mut self, fd: u32, r: rustix::io::Result<()>) -> Result<()> {
         match r {
             Ok(()) => Ok(()),
-            Err(Os::INPROGRESS) | Err(Os::AGAIN) => {
+            // Only INPROGRESS is under way. AGAIN is not: a Unix listener's
+            // queue is full (or, for TCP, no local port is free); the guest
+            // gets it and may retry, as with a system connect.
+            Err(Os::INPROGRESS) => {
                 let nonblocking = self.table.get(fd)?.nonblocking();
                 if nonblocking {
                     return Err(ERRNO_INPROGRESS.into());

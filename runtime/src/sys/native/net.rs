@@ -39,7 +39,8 @@ pub(crate) fn listen(s: &OwnedFd, backlog: u32) -> io::Result<()> {
 fn in_progress(r: rustix::io::Result<()>) -> io::Result<bool> {
     match r {
         Ok(()) => Ok(true),
-        Err(rustix::io::Errno::INPROGRESS) | Err(rustix::io::Errno::AGAIN) => Ok(false),
+        // AGAIN is not under way (a full Unix listener queue): an error.
+        Err(rustix::io::Errno::INPROGRESS) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

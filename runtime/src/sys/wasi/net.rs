@@ -65,8 +65,8 @@ pub(crate) fn connect(s: &OwnedFd, a: &SocketAddr) -> io::Result<bool> {
 fn in_progress(r: io::Result<()>) -> io::Result<bool> {
     match r {
         Ok(()) => Ok(true),
+        // AGAIN is not under way (a full Unix listener queue): an error.
         Err(e) if e.raw_os_error() == Some(wasi::ERRNO_INPROGRESS.raw() as i32) => Ok(false),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
         Err(e) => Err(e),
     }
 }
