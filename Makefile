@@ -71,8 +71,10 @@ conformance: build-host
 ## table and writes bench/results/latest.{md,json}.
 bench: setup
 	$(CARGO) build --release -p wasio-host -p wasio-bench -p wasio-examples
+	$(CARGO) build --release -p wasio-examples --example hyper-hello --example axum-json --example tls-echo
 	$(CARGO) build --release -p wasio-bench --bin rt-bench --bin idle-server --bin fs-copy --target $(WASM_TARGET)
-	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --bin args-env --target $(WASM_TARGET)
+	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --bin args-env \
+	  --example hyper-hello --example axum-json --example tls-echo --target $(WASM_TARGET)
 	$(TARGET_DIR)/release/bench $(if $(QUICK),--quick,)
 
 ## Soak probes against the example servers under `wasio run` (not part of

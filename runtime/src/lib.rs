@@ -11,7 +11,11 @@
 //!   type implements them), async stdin/stdout/stderr;
 //! - **files**: [`fs`]; **TCP, UDP, Unix sockets**: [`net`];
 //!   **channels and locks**: tokio's [`sync`];
-//! - tokio's [`select!`], [`join!`], [`try_join!`] and [`pin!`].
+//! - tokio's [`select!`], [`join!`], [`try_join!`] and [`pin!`];
+//! - with cargo features: `http` / `http2` — `wasio::http`, hyper and axum
+//!   servers and clients; `tls` — `wasio::tls`, rustls on a pure-Rust
+//!   provider (`tls-ring` for ring's); `futures-io` — the futures crates'
+//!   I/O traits on every I/O type.
 //!
 //! A tokio program ports by renaming `tokio::` to `wasio::`: what tokio
 //! implements without its runtime is tokio's own code, re-exported; the
@@ -56,6 +60,8 @@ pub mod net;
 pub mod sync;
 pub mod task;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use runtime::{block_on, Runtime};
 

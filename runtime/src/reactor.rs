@@ -14,7 +14,8 @@ use crate::time::timer::Timers;
 pub(crate) struct Reactor {
     waiters: HashMap<(RawFd, Direction), Vec<Waker>>,
     /// Directions the poller has reported ready and no operation has since
-    /// found blocked (bit 0: read, bit 1: write). This is what
+    /// found blocked (bit 0: read, bit 1: write), and directions known to
+    /// block until the poller reports them (bits 2, 3). This is what
     /// `readable()`/`writable()` answer from, as tokio's readiness does: an
     /// edge consumed by a read that did not drain the socket stays ready.
     /// Indexed by fd (fds are small and dense; this is on every wake-up).
@@ -69,7 +70,36 @@ impl Reactor {
         if i >= self.readiness.len() {
             self.readiness.resize(i + 1, 0);
         }
-        self.readiness[i] |= bit(dir);
+        self.readiness[i] = (self.readiness[i] | bit(dir)) & !blocked_bit(dir);
+    }
+
+    /// Whether an operation is known to block on `fd` in `dir` until the
+    /// poller reports it again (see [`Reactor::mark_blocked`]): the caller
+    /// can wait without trying.
+    pub(crate) fn is_blocked(&self, fd: RawFd, dir: Direction) -> bool {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.readiness.get(i))
+            .is_some_and(|b| b & blocked_bit(dir) != 0)
+    }
+
+    /// An operation on `fd` in `dir` blocked, or drained it (a stream read
+    /// or write that moved less than asked for): it is not ready, and the
+    /// next attempt can skip the call that would only say `WouldBlock`
+    /// until the poller reports it ready — as tokio skips it. Only when
+    /// the poller is sure to report it again (`sys::Poller::reports_again`:
+    /// always on wasip1, whose waits are level-triggered; natively once
+    /// the fd is registered and no hang-up has been seen).
+    pub(crate) fn mark_blocked(&mut self, fd: RawFd, dir: Direction) {
+        self.clear_ready(fd, dir);
+        if !self.sys.reports_again(fd) {
+            return;
+        }
+        let Ok(i) = usize::try_from(fd) else { return };
+        if i >= self.readiness.len() {
+            self.readiness.resize(i + 1, 0);
+        }
+        self.readiness[i] |= blocked_bit(dir);
     }
 
     /// An operation on `fd` in `dir` would block: it is not ready until the
@@ -151,4 +181,9 @@ fn bit(dir: Direction) -> u8 {
         Direction::Read => 1,
         Direction::Write => 2,
     }
+}
+
+/// The "known to block" bit of `dir` (bits 2 and 3).
+fn blocked_bit(dir: Direction) -> u8 {
+    bit(dir) << 2
 }

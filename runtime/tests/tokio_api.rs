@@ -413,3 +413,108 @@ async fn std_round_trip() {
     s.read_exact(&mut b).await.unwrap();
     assert_eq!(c.take_error().unwrap().map(|e| e.kind()), None);
 }
+
+/// A short stream read means the socket was drained, and the next read
+/// waits for the reactor without trying (saving the call that would say
+/// `WouldBlock`). It must still see every later byte and the EOF — also
+/// when the peer's close came in the same event as the data (natively,
+/// edge-triggered epoll reports a hang-up only once) — across many
+/// request/response rounds with both halves in their own tasks.
+#[wasio::test]
+async fn short_reads_never_miss_data_or_eof() {
+    // Data and close together, before the first read.
+    let (mut c, mut s) = pair().await;
+    c.write_all(b"abc").await.unwrap();
+    c.shutdown().await.unwrap();
+    wasio::time::sleep(Duration::from_millis(20)).await;
+    let mut buf = [0u8; 64];
+    let n = timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..n], b"abc");
+    let n = timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("EOF after a short read")
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // The same with the reader already waiting (registered with the
+    // poller) when data and close arrive in one event.
+    let (mut c, mut s) = pair().await;
+    let reader = wasio::spawn(async move {
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).await.unwrap();
+        let data = buf[..n].to_vec();
+        let eof = timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+        (data, eof.map(|r| r.unwrap()))
+    });
+    wasio::time::sleep(Duration::from_millis(20)).await;
+    c.write_all(b"xyz").await.unwrap();
+    c.shutdown().await.unwrap();
+    let (data, eof) = reader.await.unwrap();
+    assert_eq!(data, b"xyz");
+    assert_eq!(eof.expect("EOF after data and close in one event"), 0);
+
+    // Data, a short read, then the close.
+    let (mut c, mut s) = pair().await;
+    c.write_all(b"abc").await.unwrap();
+    let n = s.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"abc");
+    c.shutdown().await.unwrap();
+    let n = timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("EOF after a short read")
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // Request/response rounds: every short read is followed by more data.
+    let (c, s) = pair().await;
+    let server = wasio::spawn(async move {
+        let (mut r, mut w) = s.into_split();
+        let mut buf = [0u8; 1024];
+        let mut total = 0;
+        loop {
+            let n = r.read(&mut buf).await.unwrap();
+            if n == 0 {
+                return total;
+            }
+            total += n;
+            w.write_all(&buf[..n]).await.unwrap();
+        }
+    });
+    let (mut r, mut w) = c.into_split();
+    let mut back = [0u8; 16];
+    for i in 0..2000u32 {
+        let msg = i.to_le_bytes();
+        w.write_all(&msg).await.unwrap();
+        timeout(Duration::from_secs(5), r.read_exact(&mut back[..4]))
+            .await
+            .expect("an echo after a short read")
+            .unwrap();
+        assert_eq!(back[..4], msg);
+    }
+    w.shutdown().await.unwrap();
+    assert_eq!(
+        timeout(Duration::from_secs(5), server)
+            .await
+            .unwrap()
+            .unwrap(),
+        8000
+    );
+
+    // Datagrams are not streams: every receive is "short", and queued
+    // datagrams must all be received.
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for i in 0..10u8 {
+        a.send_to(&[i], b.local_addr().unwrap()).await.unwrap();
+    }
+    for i in 0..10u8 {
+        let (n, _) = timeout(Duration::from_secs(5), b.recv_from(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], &[i]);
+    }
+}

@@ -84,8 +84,17 @@ fn run_to_end(argv: &[String]) -> String {
 }
 
 /// Starts a server (core 0), waits for `listening on ADDR`, runs the load
-/// generator (core 1) against it, stops the server.
-fn run_load(server: &[String], mode: &str, conns: usize, secs: f64, loadgen: &str) -> String {
+/// generator (core 1) against it (`extra`: the HTTP path or the CA file),
+/// stops the server. Adds the server's CPU time (user + sys, from /proc)
+/// per request, in microseconds, to the load generator's figures.
+fn run_load(
+    server: &[String],
+    mode: &str,
+    conns: usize,
+    secs: f64,
+    extra: &str,
+    loadgen: &str,
+) -> String {
     let mut child = pinned(0, server)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -99,17 +108,43 @@ fn run_load(server: &[String], mode: &str, conns: usize, secs: f64, loadgen: &st
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("{}: unexpected output {line:?}", server.join(" ")))
         .to_string();
-    let argv = [
+    let mut argv = vec![
         loadgen.to_string(),
         mode.into(),
         addr,
         conns.to_string(),
         secs.to_string(),
     ];
+    if !extra.is_empty() {
+        argv.push(extra.to_string());
+    }
+    let (_, cpu0) = proc_usage(child.id());
     let res = pinned(1, &argv).output().expect("loadgen");
+    let (_, cpu1) = proc_usage(child.id());
     let _ = child.kill();
     let _ = child.wait();
-    String::from_utf8_lossy(&res.stdout).into_owned()
+    let text = String::from_utf8_lossy(&res.stdout).into_owned();
+    let mut kept = String::new();
+    let mut requests = 0.0;
+    for l in text.lines() {
+        match l.strip_prefix("requests ") {
+            Some(v) => {
+                requests = v
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0.0)
+            }
+            None => {
+                kept.push_str(l);
+                kept.push('\n');
+            }
+        }
+    }
+    if requests > 0.0 {
+        let _ = writeln!(kept, "cpu_per_req {:.2} us", (cpu1 - cpu0) * 1e6 / requests);
+    }
+    kept
 }
 
 /// A process's resident memory (kB) and CPU time (s), from /proc.
@@ -178,6 +213,30 @@ fn run_idle(server: &[String], conns: usize, secs: f64) -> String {
         (cpu1 - cpu0) / secs * 100.0,
         (rss1 - rss0) * 1024.0 / n
     )
+}
+
+/// A CA and a `localhost` / `127.0.0.1` certificate signed by it, with
+/// its key, as PEM files in `dir` (`ca.pem`, `cert.pem`, `key.pem`).
+fn make_certs(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    std::fs::create_dir_all(dir).expect("certs dir");
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut p = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.distinguished_name
+        .push(DnType::CommonName, "wasio bench CA");
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = p.self_signed(&ca_key).expect("CA");
+    let key = KeyPair::generate().expect("key");
+    let p = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .expect("params");
+    let cert = p.signed_by(&key, &ca, &ca_key).expect("certificate");
+    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("ca.pem");
+    std::fs::write(dir.join("cert.pem"), cert.pem()).expect("cert.pem");
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).expect("key.pem");
 }
 
 /// Wall time of one run of a command, in milliseconds.
@@ -320,14 +379,147 @@ fn main() {
     let mut units = BTreeMap::new();
 
     // Section 2: network servers.
-    let servers: Vec<(&str, &str, Vec<String>)> = vec![
-        ("echo", "wasm", wasm_server("echo-tcp")),
-        ("echo", "native", vec![n("echo-tcp"), any.clone()]),
-        ("echo", "tokio", vec![n("tokio-echo"), any.clone()]),
-        ("http", "wasm", wasm_server("http-hello")),
-        ("http", "native", vec![n("http-hello"), any.clone()]),
-        ("http", "tokio", vec![n("tokio-http"), any.clone()]),
+    let scratch = target().join("bench-tmp");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let certs = scratch.join("certs");
+    make_certs(&certs);
+    let cd = certs.display().to_string();
+    let data = scratch.join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    let wasm_example = |name: &str, pre: &[String], post: &[&str]| {
+        let mut v = vec![host.clone(), "run".into()];
+        v.extend(grant.iter().cloned());
+        v.extend(pre.iter().cloned());
+        v.push(w(&format!("examples/{name}")));
+        v.push(any.clone());
+        v.extend(post.iter().map(|s| s.to_string()));
+        v
+    };
+    let native_example = |name: &str, post: &[String]| {
+        let mut v = vec![n(&format!("examples/{name}")), any.clone()];
+        v.extend(post.iter().cloned());
+        v
+    };
+    let dir_data = ["--dir".to_string(), format!("{}::/data", data.display())];
+    let dir_certs = ["--dir-ro".to_string(), format!("{cd}::/certs")];
+    let host_certs = [format!("{cd}/cert.pem"), format!("{cd}/key.pem")];
+    // (scenario, load generator mode and argument, config, server argv)
+    let servers: Vec<(&str, &str, String, &str, Vec<String>)> = vec![
+        (
+            "echo",
+            "echo",
+            String::new(),
+            "wasm",
+            wasm_server("echo-tcp"),
+        ),
+        (
+            "echo",
+            "echo",
+            String::new(),
+            "native",
+            vec![n("echo-tcp"), any.clone()],
+        ),
+        (
+            "echo",
+            "echo",
+            String::new(),
+            "tokio",
+            vec![n("tokio-echo"), any.clone()],
+        ),
+        (
+            "http",
+            "http",
+            String::new(),
+            "wasm",
+            wasm_server("http-hello"),
+        ),
+        (
+            "http",
+            "http",
+            String::new(),
+            "native",
+            vec![n("http-hello"), any.clone()],
+        ),
+        (
+            "http",
+            "http",
+            String::new(),
+            "tokio",
+            vec![n("tokio-http"), any.clone()],
+        ),
+        (
+            "hyper hello",
+            "http",
+            String::new(),
+            "wasm",
+            wasm_example("hyper-hello", &[], &[]),
+        ),
+        (
+            "hyper hello",
+            "http",
+            String::new(),
+            "native",
+            native_example("hyper-hello", &[]),
+        ),
+        (
+            "hyper hello",
+            "http",
+            String::new(),
+            "tokio",
+            vec![n("tokio-hyper"), any.clone()],
+        ),
+        (
+            "axum json",
+            "http",
+            String::new(),
+            "wasm",
+            wasm_example("axum-json", &dir_data, &["/data"]),
+        ),
+        (
+            "axum json",
+            "http",
+            String::new(),
+            "native",
+            native_example("axum-json", &[data.display().to_string()]),
+        ),
+        (
+            "axum json",
+            "http",
+            String::new(),
+            "tokio",
+            vec![n("tokio-axum"), any.clone()],
+        ),
     ];
+    let ca = format!("{cd}/ca.pem");
+    let tls_servers: Vec<(&str, &str, Vec<String>)> = vec![
+        (
+            "tls handshake",
+            "wasm",
+            wasm_example(
+                "tls-echo",
+                &dir_certs,
+                &["/certs/cert.pem", "/certs/key.pem"],
+            ),
+        ),
+        (
+            "tls handshake",
+            "native",
+            native_example("tls-echo", &host_certs),
+        ),
+        ("tls handshake", "tokio", {
+            let mut v = vec![n("tokio-tls"), any.clone()];
+            v.extend(host_certs.iter().cloned());
+            v
+        }),
+        ("tls handshake, ring provider", "tokio", {
+            let mut v = vec![n("tokio-tls"), any.clone()];
+            v.extend(host_certs.iter().cloned());
+            v.push("ring".into());
+            v
+        }),
+    ];
+    let tls_conns = 16;
     let conns: &[usize] = if quick { &[1, 50] } else { &[1, 50, 1000] };
     let idle: Vec<(&str, Vec<String>)> = vec![
         ("wasm", wasm_server("idle-server")),
@@ -337,9 +529,6 @@ fn main() {
     let idle_conns: &[usize] = if quick { &[1000] } else { &[1000, 10000] };
     let idle_secs = if quick { 2.0 } else { 5.0 };
     let mut other = Samples::new();
-    let scratch = target().join("bench-tmp");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).expect("scratch dir");
     let mib = if quick { 64 } else { 256 };
     {
         use std::io::Write;
@@ -460,14 +649,25 @@ fn main() {
                 &format!("start_ms {:.2} ms\n", med(native)),
             );
         }
-        for mode in ["echo", "http"] {
+        for scenario in ["echo", "http", "hyper hello", "axum json"] {
             for &c in conns {
-                for (m, config, argv) in servers.iter().filter(|(m, _, _)| *m == mode) {
-                    eprintln!("bench: run {}/{runs}: {m} c={c} {config}", run + 1);
-                    let text = run_load(argv, m, c, secs, &loadgen);
-                    record(&mut net, &mut units, &format!("{m} c={c}"), config, &text);
+                for (sc, mode, extra, config, argv) in servers.iter().filter(|s| s.0 == scenario) {
+                    eprintln!("bench: run {}/{runs}: {sc} c={c} {config}", run + 1);
+                    let text = run_load(argv, mode, c, secs, extra, &loadgen);
+                    record(&mut net, &mut units, &format!("{sc} c={c}"), config, &text);
                 }
             }
+        }
+        for (sc, config, argv) in &tls_servers {
+            eprintln!("bench: run {}/{runs}: {sc} c={tls_conns} {config}", run + 1);
+            let text = run_load(argv, "tls", tls_conns, secs, &ca, &loadgen);
+            record(
+                &mut net,
+                &mut units,
+                &format!("{sc} c={tls_conns}"),
+                config,
+                &text,
+            );
         }
     }
 
@@ -476,7 +676,10 @@ fn main() {
         md,
         "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max). Servers on core 0, \
          load generator on core 1. Network: closed-loop connections, {secs} s each, 64-byte echo \
-         messages or keep-alive `GET /`.",
+         messages or keep-alive `GET /`; `cpu_per_req` is the server's CPU time (user + sys) per \
+         request. TLS: a new connection per request (TLS 1.3 handshake, ECDSA P-256 certificate, \
+         one byte echoed) from a ring client; the servers use RustCrypto's provider unless the \
+         row says ring.",
         if quick { ", quick mode" } else { "" }
     );
     let mut rows = Vec::new();

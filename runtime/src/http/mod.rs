@@ -3,7 +3,7 @@
 //! - [`serve`]: serve any tower `Service` — an axum `Router` as it is — on
 //!   a wasio [`TcpListener`](crate::net::TcpListener): a task per
 //!   connection, HTTP/1.1 keep-alive, HTTP/2 cleartext too with `http2`,
-//!   graceful shutdown.
+//!   graceful shutdown; HTTPS with [`Serve::with_tls`] (feature `tls`).
 //! - [`client`]: open an HTTP/1.1 (or, with `http2`, HTTP/2) connection
 //!   over any stream and get hyper's `SendRequest`.
 //! - The glue hyper asks a runtime for, for using hyper directly:

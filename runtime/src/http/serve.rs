@@ -10,6 +10,7 @@ use std::time::Duration;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 #[cfg(feature = "http2")]
 use super::WasioExecutor;
@@ -21,6 +22,10 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Longest wait for in-flight requests after a graceful shutdown begins.
 const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
+
+/// Longest TLS handshake [`Serve::with_tls`] waits for.
+#[cfg(feature = "tls")]
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Serves `service` on `listener`: one task per connection, HTTP/1.1 with
 /// keep-alive (and, with the `http2` feature, HTTP/2 over cleartext too,
@@ -63,6 +68,8 @@ where
         listener,
         service,
         drain: DEFAULT_DRAIN,
+        #[cfg(feature = "tls")]
+        tls: None,
     }
 }
 
@@ -72,6 +79,8 @@ pub struct Serve<S> {
     listener: TcpListener,
     service: S,
     drain: Duration,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsAcceptor>,
 }
 
 impl<S> Serve<S> {
@@ -87,6 +96,32 @@ impl<S> Serve<S> {
             serve: self,
             signal,
         }
+    }
+
+    /// Serves HTTPS: every connection is a TLS handshake with `acceptor`
+    /// first, in the connection's own task (a slow or failed handshake
+    /// holds up no other client) and bounded by 10 s. With the `http2`
+    /// feature, put `b"h2"` and `b"http/1.1"` in the configuration's
+    /// `alpn_protocols` for clients that choose HTTP/2 by ALPN.
+    ///
+    /// ```no_run
+    /// use std::convert::Infallible;
+    /// use http::{Request, Response};
+    ///
+    /// #[wasio::main]
+    /// async fn main() -> std::io::Result<()> {
+    ///     let acceptor = wasio::tls::acceptor("/certs/cert.pem", "/certs/key.pem")?;
+    ///     let listener = wasio::net::TcpListener::bind("127.0.0.1:8443").await?;
+    ///     let hello = tower::service_fn(|_req: Request<hyper::body::Incoming>| async {
+    ///         Ok::<_, Infallible>(Response::new("hello over TLS".to_string()))
+    ///     });
+    ///     wasio::http::serve(listener, hello).with_tls(acceptor).await
+    /// }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, acceptor: crate::tls::TlsAcceptor) -> Self {
+        self.tls = Some(acceptor);
+        self
     }
 
     /// The address the server listens on.
@@ -161,12 +196,13 @@ fn builder() -> hyper::server::conn::http1::Builder {
 }
 
 #[cfg(feature = "http2")]
-fn connection<S, B>(
+fn connection<S, B, T>(
     b: &hyper_util::server::conn::auto::Builder<WasioExecutor>,
-    io: WasioIo<crate::net::TcpStream>,
+    io: WasioIo<T>,
     svc: TowerToHyperService<S>,
 ) -> impl hyper_util::server::graceful::GracefulConnection
 where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + 'static,
     S::Future: 'static,
     S::Error: Into<BoxError>,
@@ -177,12 +213,13 @@ where
 }
 
 #[cfg(not(feature = "http2"))]
-fn connection<S, B>(
+fn connection<S, B, T>(
     b: &hyper::server::conn::http1::Builder,
-    io: WasioIo<crate::net::TcpStream>,
+    io: WasioIo<T>,
     svc: TowerToHyperService<S>,
 ) -> impl hyper_util::server::graceful::GracefulConnection
 where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + 'static,
     S::Future: 'static,
     S::Error: Into<BoxError>,
@@ -205,6 +242,8 @@ where
         listener,
         service,
         drain,
+        #[cfg(feature = "tls")]
+        tls,
     } = serve;
     let builder = builder();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -229,6 +268,20 @@ where
         };
         let _ = stream.set_nodelay(true);
         let svc = TowerToHyperService::new(service.clone());
+        #[cfg(feature = "tls")]
+        if let Some(acceptor) = &tls {
+            let (acceptor, builder) = (acceptor.clone(), builder.clone());
+            let watcher = graceful.watcher();
+            drop(crate::spawn(async move {
+                let handshake = crate::time::timeout(TLS_HANDSHAKE, acceptor.accept(stream));
+                if let Ok(Ok(tls)) = handshake.await {
+                    let _ = watcher
+                        .watch(connection(&builder, WasioIo::new(tls), svc))
+                        .await;
+                }
+            }));
+            continue;
+        }
         let conn = graceful.watch(connection(&builder, WasioIo::new(stream), svc));
         drop(crate::spawn(async move {
             // A connection's failure (a reset, a bad request) ends it alone.

@@ -59,7 +59,31 @@ pub(crate) fn poll_send(io: &Io, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::R
     io.poll_io(cx, Direction::Write, |s| sys::net::send(&s.0, buf))
 }
 
-/// Receives straight into `buf`'s unfilled part, never zeroing it first.
+/// A byte stream's receive (see [`Evented::poll_stream_io`]).
+pub(crate) fn poll_stream_recv(
+    io: &Io,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    let len = buf.len();
+    io.poll_stream_io(cx, Direction::Read, len, |s| {
+        sys::net::recv(&s.0, buf, false)
+    })
+}
+
+/// A byte stream's send (see [`Evented::poll_stream_io`]).
+pub(crate) fn poll_stream_send(
+    io: &Io,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
+    io.poll_stream_io(cx, Direction::Write, buf.len(), |s| {
+        sys::net::send(&s.0, buf)
+    })
+}
+
+/// A byte stream's receive straight into `buf`'s unfilled part, never
+/// zeroing it first.
 pub(crate) fn poll_recv_buf(
     io: &Io,
     cx: &mut Context<'_>,
@@ -68,7 +92,7 @@ pub(crate) fn poll_recv_buf(
     // SAFETY: `recv` only writes into the slice; exactly the `n` bytes it
     // reports are then marked initialised and filled.
     let dst = unsafe { crate::io::unfilled(buf) };
-    let n = std::task::ready!(poll_recv(io, cx, dst))?;
+    let n = std::task::ready!(poll_stream_recv(io, cx, dst))?;
     // SAFETY: the kernel (or host) wrote `n` bytes.
     unsafe { buf.assume_init(n) };
     buf.advance(n);
@@ -154,7 +178,7 @@ macro_rules! impl_read {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_recv(
+                $crate::net::socket::poll_stream_recv(
                     $crate::net::socket::StreamIo::io(&*self),
                     cx,
                     buf,
@@ -176,7 +200,7 @@ macro_rules! impl_write {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_send($crate::net::socket::StreamIo::io(&*self), cx, buf)
+                $crate::net::socket::poll_stream_send($crate::net::socket::StreamIo::io(&*self), cx, buf)
             }
 
             fn poll_flush(
@@ -203,7 +227,7 @@ macro_rules! impl_write {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_send($crate::net::socket::StreamIo::io(&*self), cx, buf)
+                $crate::net::socket::poll_stream_send($crate::net::socket::StreamIo::io(&*self), cx, buf)
             }
 
             fn poll_flush(

@@ -26,6 +26,9 @@ pub(crate) struct Poller {
     registered: HashSet<RawFd>,
     /// fds epoll refuses (regular files): they never block.
     always_ready: HashSet<RawFd>,
+    /// Registered fds a hang-up or error was reported for: their closed
+    /// state stays, and epoll will not report it again.
+    closed: HashSet<RawFd>,
     waker: Arc<mio::Waker>,
 }
 
@@ -53,6 +56,7 @@ impl Poller {
             events: Events::with_capacity(1024),
             registered: HashSet::new(),
             always_ready: HashSet::new(),
+            closed: HashSet::new(),
             waker,
         })
     }
@@ -85,8 +89,17 @@ impl Poller {
     pub(crate) fn forget(&mut self, fd: RawFd) {
         if self.registered.remove(&fd) {
             let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+            self.closed.remove(&fd);
         }
         self.always_ready.remove(&fd);
+    }
+
+    /// Whether a direction of `fd` found blocked now is sure to be
+    /// reported by a later `wait` once it is ready: edge-triggered epoll
+    /// reports every new arrival on a registered fd, but a hang-up only
+    /// once.
+    pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
+        self.registered.contains(&fd) && !self.closed.contains(&fd)
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
@@ -110,6 +123,9 @@ impl Poller {
                 continue;
             }
             let fd = ev.token().0 as RawFd;
+            if ev.is_read_closed() || ev.is_write_closed() || ev.is_error() {
+                self.closed.insert(fd);
+            }
             if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                 ready.push((fd, Direction::Read));
             }

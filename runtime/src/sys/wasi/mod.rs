@@ -87,6 +87,12 @@ impl Poller {
 
     pub(crate) fn forget(&mut self, _fd: RawFd) {}
 
+    /// Always: every wait asks again about every fd a task waits on, and
+    /// `poll_oneoff` is level-triggered.
+    pub(crate) fn reports_again(&self, _fd: RawFd) -> bool {
+        true
+    }
+
     pub(crate) fn unparker(&self) -> Unparker {
         Unparker
     }
