@@ -44,13 +44,17 @@ WASM_TMP := $(TARGET_DIR)/wasm-tmp
 WASM_NET := --allow-listen 127.0.0.1 --allow-connect 127.0.0.1 \
 	--allow-udp-bind 127.0.0.1 --allow-udp-send 127.0.0.1 --allow-dns
 WASM_RUNNER := $(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp $(WASM_NET) --
+WASM_RUNNER_ONEOFF := $(HOST) run --dir $(WASM_TMP)::/tmp --env TMPDIR=/tmp --env WASIO_WAIT=poll_oneoff $(WASM_NET) --
 
 ## Every test: unit and end-to-end tests natively, then the runtime's own
-## tests (unit, integration, doc) built for wasm32-wasip1 under `wasio run`.
+## tests (unit, integration, doc) built for wasm32-wasip1 under `wasio run`,
+## twice: waiting with wasio_poll_v1 (the default once a guest has sockets)
+## and with plain poll_oneoff (WASIO_WAIT=poll_oneoff).
 test: build
 	$(CARGO) test --workspace
 	mkdir -p $(WASM_TMP)
 	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(WASM_RUNNER)" $(CARGO) test -p wasio --target $(WASM_TARGET)
+	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(WASM_RUNNER_ONEOFF)" $(CARGO) test -p wasio --target $(WASM_TARGET)
 
 ## The main demo: a guest doing file and socket work under the host.
 run: build

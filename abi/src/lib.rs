@@ -281,6 +281,64 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
+/// The scalable wait (`wasio_poll_v1`): persistent interest in socket fds
+/// and a wait that returns only what became ready, next to one-off
+/// preview1 subscriptions (clocks, files, stdio) in the same call.
+/// `docs/abi.md` specifies it.
+pub mod poll {
+    use super::{Function, ValType::I32, ValType::I64};
+
+    /// The import module. A guest that never waits on a socket imports
+    /// nothing from it.
+    pub const MODULE: &str = "wasio_poll_v1";
+
+    /// `watch` interest: report when the fd becomes readable (data, a
+    /// connection to accept, EOF or an error).
+    pub const READ: u32 = 1;
+    /// `watch` interest: report when the fd becomes writable (room, a
+    /// finished connect, a hang-up or an error).
+    pub const WRITE: u32 = 2;
+    /// `watch` flag: fill `nbytes` of read events (one more system call
+    /// per event on the host; 0 without it).
+    pub const NBYTES: u32 = 4;
+
+    /// Every function of [`MODULE`], in the order `docs/abi.md` lists them.
+    pub const FUNCTIONS: &[Function] = &[
+        Function {
+            name: "watch",
+            params: &[I32, I32, I64],
+        },
+        Function {
+            name: "unwatch",
+            params: &[I32],
+        },
+        Function {
+            name: "wait",
+            params: &[I32, I32, I32, I32, I32],
+        },
+    ];
+
+    /// The guest's view of [`MODULE`] (wasm32-wasip1 only). `subs` and
+    /// `events` are preview1 `subscription` (48 bytes) and `event` (32
+    /// bytes) arrays.
+    #[cfg(target_os = "wasi")]
+    #[allow(missing_docs)]
+    pub mod raw {
+        #[link(wasm_import_module = "wasio_poll_v1")]
+        extern "C" {
+            pub fn watch(fd: u32, interest: u32, userdata: u64) -> u16;
+            pub fn unwatch(fd: u32) -> u16;
+            pub fn wait(
+                subs: *const u8,
+                nsubs: usize,
+                events: *mut u8,
+                nevents: usize,
+                out_n: *mut u32,
+            ) -> u16;
+        }
+    }
+}
+
 /// The guest's view: raw imports of [`MODULE`] (wasm32-wasip1 only).
 /// Pointers are guest addresses; each returns a preview1 errno.
 #[cfg(target_os = "wasi")]
@@ -371,12 +429,14 @@ mod tests {
 
     #[test]
     fn function_names_are_unique() {
-        for (i, f) in FUNCTIONS.iter().enumerate() {
-            assert!(
-                FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name),
-                "{}",
-                f.name
-            );
+        for table in [FUNCTIONS, poll::FUNCTIONS] {
+            for (i, f) in table.iter().enumerate() {
+                assert!(
+                    table[i + 1..].iter().all(|g| g.name != f.name),
+                    "{}",
+                    f.name
+                );
+            }
         }
     }
 }

@@ -23,6 +23,10 @@ use wasio_examples::server::accept_retrying;
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
 async fn echo(acceptor: TlsAcceptor, tcp: TcpStream) -> std::io::Result<u64> {
+    // The server's post-handshake tickets and the first echo are small
+    // writes in a row: without this, Nagle holds the echo for the
+    // client's delayed ACK (40 ms).
+    tcp.set_nodelay(true)?;
     let mut tls = wasio::time::timeout(HANDSHAKE, acceptor.accept(tcp)).await??;
     let mut buf = vec![0u8; 16 * 1024];
     let mut total = 0u64;

@@ -1,18 +1,22 @@
 //! The portable reactor: which task waits on which (fd, direction), the
 //! timer heap, and one `park` that asks the platform poller to wait for
-//! exactly those.
+//! exactly those — listing only the ones the poller does not keep itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::fd::RawFd;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use crate::sys::{self, Direction};
+use crate::sys::{self, Direction, Registration};
 use crate::time::timer::Timers;
 
 pub(crate) struct Reactor {
     waiters: HashMap<(RawFd, Direction), Vec<Waker>>,
+    /// The waited-on keys the poller needs listed in every wait
+    /// ([`Registration::PerWait`]); the rest it keeps itself, so a wait
+    /// costs O(this + ready), not O(waiting).
+    per_wait: HashSet<(RawFd, Direction)>,
     /// Directions the poller has reported ready and no operation has since
     /// found blocked (bit 0: read, bit 1: write), and directions known to
     /// block until the poller reports them (bits 2, 3). This is what
@@ -29,6 +33,7 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
             waiters: HashMap::new(),
+            per_wait: HashSet::new(),
             readiness: Vec::new(),
             timers: Timers::default(),
             sys: sys::Poller::new()?,
@@ -43,11 +48,17 @@ impl Reactor {
     /// Wake `waker` once `fd` is ready in `dir`. The waiter is one-shot:
     /// the task registers again if its retry would block again.
     pub(crate) fn wait_io(&mut self, fd: RawFd, dir: Direction, waker: &Waker) -> io::Result<()> {
-        if self.sys.add_interest(fd, dir)? {
-            // It can never block (a regular file): always ready.
-            self.set_ready(fd, dir);
-            waker.wake_by_ref();
-            return Ok(());
+        match self.sys.add_interest(fd, dir)? {
+            Registration::AlwaysReady => {
+                // It can never block (a regular file).
+                self.set_ready(fd, dir);
+                waker.wake_by_ref();
+                return Ok(());
+            }
+            Registration::PerWait => {
+                self.per_wait.insert((fd, dir));
+            }
+            Registration::Persistent => {}
         }
         let list = self.waiters.entry((fd, dir)).or_default();
         if !list.iter().any(|w| w.will_wake(waker)) {
@@ -117,6 +128,7 @@ impl Reactor {
     /// sleeps on a number that may be reused) and its registration.
     pub(crate) fn forget(&mut self, fd: RawFd) {
         for dir in [Direction::Read, Direction::Write] {
+            self.per_wait.remove(&(fd, dir));
             if let Some(ws) = self.waiters.remove(&(fd, dir)) {
                 ws.into_iter().for_each(Waker::wake);
             }
@@ -155,16 +167,17 @@ impl Reactor {
         let poll_io = !self.waiters.is_empty() || timeout != Some(Duration::ZERO);
         if poll_io {
             let Self {
-                waiters,
+                per_wait,
                 sys,
                 ready,
                 ..
             } = self;
-            sys.wait(waiters.keys().copied(), timeout, ready)?;
+            sys.wait(per_wait.iter().copied(), timeout, ready)?;
             // Taken out and put back, so its allocation is reused.
             let mut ready = std::mem::take(&mut self.ready);
             for (fd, dir) in ready.drain(..) {
                 self.set_ready(fd, dir);
+                self.per_wait.remove(&(fd, dir));
                 if let Some(ws) = self.waiters.remove(&(fd, dir)) {
                     ws.into_iter().for_each(Waker::wake);
                 }

@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on {}", listener.local_addr()?);
     loop {
         let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let Ok(mut tls) = acceptor.accept(tcp).await else {

@@ -49,13 +49,63 @@ impl Readiness {
     }
 }
 
+/// A guest's persistent interest in one registration (`wasio_poll_v1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Watch {
+    /// Returned with every report.
+    pub(crate) userdata: u64,
+    /// Directions watched (bit 0 read, bit 1 write).
+    pub(crate) dirs: u8,
+    /// Whether read reports carry `nbytes`.
+    pub(crate) nbytes: bool,
+    /// The host fd, open as long as the registration (for `nbytes`).
+    pub(crate) host_fd: RawFd,
+}
+
+/// One registration: what is known of it and who watches it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Slot {
+    readiness: Readiness,
+    watch: Option<Watch>,
+    /// Directions that became ready since they were last reported to the
+    /// watcher (bit 0 read, bit 1 write).
+    pending: u8,
+}
+
+/// A report for a watched registration, taken by [`Reactor::take_reports`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Report {
+    /// The registration.
+    pub(crate) token: Token,
+    /// The watch it was taken for.
+    pub(crate) watch: Watch,
+    /// The direction that became ready.
+    pub(crate) dir: Direction,
+    /// What is known of the registration now.
+    pub(crate) readiness: Readiness,
+}
+
+fn dir_bit(d: Direction) -> u8 {
+    match d {
+        Direction::Read => 1,
+        Direction::Write => 2,
+    }
+}
+
 /// One mio `Poll` for the life of a guest instance.
 pub(crate) struct Reactor {
     poll: Poll,
     events: Events,
-    /// Readiness by token; a token is an index, reused after `forget`.
-    ready: Vec<Option<Readiness>>,
+    /// Registrations by token; a token is an index, reused after `forget`.
+    ready: Vec<Option<Slot>>,
     free: Vec<usize>,
+    /// Watched registrations with pending directions, in the order they
+    /// became ready: a wait takes reports from here in O(ready), never
+    /// scanning the watches. May hold a token twice or a stale one; the
+    /// slot's `pending` bits decide.
+    queue: std::collections::VecDeque<usize>,
+    /// How many registrations are watched.
+    watches: usize,
     /// How many times the reactor waited in the OS (for tests and benches).
     pub(crate) waits: u64,
 }
@@ -68,6 +118,8 @@ impl Reactor {
             events: Events::with_capacity(1024),
             ready: Vec::new(),
             free: Vec::new(),
+            queue: std::collections::VecDeque::new(),
+            watches: 0,
             waits: 0,
         })
     }
@@ -86,21 +138,102 @@ impl Reactor {
             return Err(e);
         }
         if index == self.ready.len() {
-            self.ready.push(Some(Readiness::default()));
+            self.ready.push(Some(Slot::default()));
         } else {
-            self.ready[index] = Some(Readiness::default());
+            self.ready[index] = Some(Slot::default());
         }
         Ok(Token(index))
     }
 
-    fn slot(&mut self, token: Token) -> Option<&mut Readiness> {
+    fn slot(&mut self, token: Token) -> Option<&mut Slot> {
         self.ready.get_mut(token.0).and_then(Option::as_mut)
+    }
+
+    /// Starts (or changes) a guest's watch of `token`. Directions known
+    /// to be ready now are reported at the next take, so a watch begun
+    /// after the edge still hears of it.
+    pub(crate) fn watch(&mut self, token: Token, watch: Watch) {
+        let Some(slot) = self.slot(token) else { return };
+        let new = slot.watch.replace(watch).is_none();
+        let mut now = 0;
+        for d in [Direction::Read, Direction::Write] {
+            if slot.readiness.is_ready(d) {
+                now |= dir_bit(d);
+            }
+        }
+        let was = slot.pending;
+        slot.pending = (slot.pending | now) & watch.dirs;
+        if was == 0 && slot.pending != 0 {
+            self.queue.push_back(token.0);
+        }
+        if new {
+            self.watches += 1;
+        }
+    }
+
+    /// Ends a watch; its untaken reports are dropped. Whether there was
+    /// one.
+    pub(crate) fn unwatch(&mut self, token: Token) -> bool {
+        let was = match self.slot(token) {
+            Some(slot) => {
+                slot.pending = 0;
+                slot.watch.take().is_some()
+            }
+            None => false,
+        };
+        if was {
+            self.watches -= 1;
+        }
+        was
+    }
+
+    /// Whether any registration is watched (a wait with nothing else to
+    /// wait for can still end).
+    pub(crate) fn has_watches(&self) -> bool {
+        self.watches > 0
+    }
+
+    /// Takes up to `max` reports, oldest first; the rest stay queued.
+    pub(crate) fn take_reports(&mut self, max: usize, out: &mut Vec<Report>) {
+        let mut taken = 0;
+        while taken < max {
+            let Some(&index) = self.queue.front() else {
+                break;
+            };
+            let Some(slot) = self.ready.get_mut(index).and_then(Option::as_mut) else {
+                self.queue.pop_front();
+                continue;
+            };
+            let Some(watch) = slot.watch else {
+                slot.pending = 0;
+                self.queue.pop_front();
+                continue;
+            };
+            for d in [Direction::Read, Direction::Write] {
+                if taken < max && slot.pending & dir_bit(d) != 0 {
+                    slot.pending &= !dir_bit(d);
+                    out.push(Report {
+                        token: Token(index),
+                        watch,
+                        dir: d,
+                        readiness: slot.readiness,
+                    });
+                    taken += 1;
+                }
+            }
+            if slot.pending == 0 {
+                self.queue.pop_front();
+            }
+        }
     }
 
     fn release(&mut self, token: Token) {
         if let Some(s) = self.ready.get_mut(token.0) {
-            if s.take().is_some() {
+            if let Some(slot) = s.take() {
                 self.free.push(token.0);
+                if slot.watch.is_some() {
+                    self.watches -= 1;
+                }
             }
         }
     }
@@ -126,12 +259,13 @@ impl Reactor {
             .get(token.0)
             .copied()
             .flatten()
+            .map(|s| s.readiness)
             .unwrap_or_default()
     }
 
     /// An operation in direction `d` returned `WouldBlock`.
     pub(crate) fn clear(&mut self, token: Token, d: Direction) {
-        if let Some(r) = self.slot(token) {
+        if let Some(Slot { readiness: r, .. }) = self.slot(token) {
             match d {
                 Direction::Read => r.read = false,
                 Direction::Write => r.write = false,
@@ -151,12 +285,28 @@ impl Reactor {
         let mut n = 0;
         for ev in self.events.iter() {
             n += 1;
-            if let Some(r) = self.ready.get_mut(ev.token().0).and_then(Option::as_mut) {
+            let index = ev.token().0;
+            if let Some(slot) = self.ready.get_mut(index).and_then(Option::as_mut) {
+                let r = &mut slot.readiness;
                 r.read |= ev.is_readable();
                 r.write |= ev.is_writable();
                 r.read_closed |= ev.is_read_closed();
                 r.write_closed |= ev.is_write_closed();
                 r.error |= ev.is_error();
+                if let Some(w) = slot.watch {
+                    let mut bits = 0;
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        bits |= dir_bit(Direction::Read);
+                    }
+                    if ev.is_writable() || ev.is_write_closed() || ev.is_error() {
+                        bits |= dir_bit(Direction::Write);
+                    }
+                    let was = slot.pending;
+                    slot.pending |= bits & w.dirs;
+                    if was == 0 && slot.pending != 0 {
+                        self.queue.push_back(index);
+                    }
+                }
             }
         }
         Ok(n)

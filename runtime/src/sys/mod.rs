@@ -2,9 +2,11 @@
 //! `wasi` waits with preview1 `poll_oneoff`, `native` with a mio `Poll`.
 //!
 //! Both expose the same items:
-//! - `Poller::new()`, `Poller::add_interest(fd, dir)` (returns `true` when
-//!   the fd can never block, such as a regular file), `Poller::wait(waiting,
-//!   timeout, ready)`, `Poller::forget(fd)`, `Poller::unparker()`;
+//! - `Poller::new()`, `Poller::add_interest(fd, dir)` (a [`Registration`]:
+//!   whether the poller keeps the interest itself or needs it passed to
+//!   every wait, or the fd can never block), `Poller::wait(per_wait,
+//!   timeout, ready)`, `Poller::forget(fd)`, `Poller::reports_again(fd)`,
+//!   `Poller::unparker()`;
 //! - `Unparker::unpark()` to interrupt a `wait` from another thread;
 //! - `stdin_ready()`, a level-triggered readiness check of fd 0;
 //! - `THREADS`: whether another thread can wake a parked runtime;
@@ -21,6 +23,21 @@
 pub(crate) enum Direction {
     Read,
     Write,
+}
+
+/// How the poller holds a task's interest in an (fd, direction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Registration {
+    /// The fd can never block (a regular file): it is ready now. (On
+    /// wasm the host answers for files within the wait.)
+    #[cfg_attr(target_os = "wasi", allow(dead_code))]
+    AlwaysReady,
+    /// The poller keeps the interest (mio natively; `wasio_poll_v1` on
+    /// wasm): waits need not list it.
+    Persistent,
+    /// Every wait must list it (preview1 `poll_oneoff`). Never natively.
+    #[cfg_attr(not(target_os = "wasi"), allow(dead_code))]
+    PerWait,
 }
 
 pub(crate) mod net_types;

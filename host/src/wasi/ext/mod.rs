@@ -15,6 +15,7 @@
 mod addr;
 mod dns;
 mod opt;
+mod poll;
 mod socket;
 mod unix;
 
@@ -41,6 +42,11 @@ pub(crate) fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Re
         "multicast_leave" => ext_multicast_leave(fd: i32, group: i32, iface: i32);
         "resolve" => ext_resolve(host: i32, len: i32, port: i32, out: i32, max: i32, count: i32);
     }
+    host_fns! { linker, wasio_abi::poll::MODULE;
+        "watch" => ext_watch(fd: i32, interest: i32, userdata: i64);
+        "unwatch" => ext_unwatch(fd: i32);
+        "wait" => ext_wait(subs: i32, nsubs: i32, events: i32, nevents: i32, out: i32);
+    }
     Ok(())
 }
 
@@ -61,16 +67,26 @@ mod tests {
     }
 
     /// The host implements exactly the functions `wasio-abi` declares,
-    /// with the declared parameter types and an `i32` errno result.
+    /// with the declared parameter types and an `i32` errno result, in
+    /// both extension modules.
     #[test]
     fn host_matches_the_abi_table() {
+        for (module, table) in [
+            (wasio_abi::MODULE, wasio_abi::FUNCTIONS),
+            (wasio_abi::poll::MODULE, wasio_abi::poll::FUNCTIONS),
+        ] {
+            module_matches(module, table);
+        }
+    }
+
+    fn module_matches(module: &str, table: &[wasio_abi::Function]) {
         let engine = Engine::default();
         let mut linker = Linker::<H>::new(&engine);
         super::add_to_linker(&mut linker).unwrap();
         let mut store = Store::new(&engine, H(WasiCtx::builder().build().unwrap(), None));
-        for f in wasio_abi::FUNCTIONS {
+        for f in table {
             let ext = linker
-                .get(&mut store, wasio_abi::MODULE, f.name)
+                .get(&mut store, module, f.name)
                 .unwrap_or_else(|_| panic!("host lacks {}", f.name));
             let ty = ext.into_func().unwrap().ty(&store);
             let params: Vec<_> = ty.params().collect();
@@ -87,8 +103,8 @@ mod tests {
         }
         let host_count = linker
             .iter(&mut store)
-            .filter(|(m, _, _)| *m == wasio_abi::MODULE)
+            .filter(|(m, _, _)| *m == module)
             .count();
-        assert_eq!(host_count, wasio_abi::FUNCTIONS.len());
+        assert_eq!(host_count, table.len());
     }
 }

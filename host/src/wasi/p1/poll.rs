@@ -16,7 +16,7 @@ use super::clock::{now_ns, CLOCKS};
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::{self, GuestMem};
-use crate::wasi::reactor::Direction;
+use crate::wasi::reactor::{Direction, Report};
 use crate::wasi::table::{Object, SocketKind};
 
 const SUB_SIZE: u32 = 48;
@@ -44,8 +44,65 @@ struct Event {
     flags: u16,
 }
 
+/// One parsed subscription: its userdata, its type tag and what it asks.
+type Parsed = (u64, u8, Sub);
+
+/// Reads `n` subscriptions at `subs_ptr` (the caller checked the array).
+fn parse_subs(mem: &GuestMem, subs_ptr: u32, n: u32, start: Instant) -> Result<Vec<Parsed>> {
+    let mut subs = Vec::with_capacity(n as usize);
+    for i in 0..n as usize {
+        let at = mem::elem(subs_ptr, i, SUB_SIZE)?;
+        let userdata = mem.u64(at)?;
+        let tag = mem.u8(mem::add(at, 8)?)?;
+        let sub = match tag {
+            0 => clock_sub(mem, mem::add(at, 16)?, start)?,
+            1 | 2 => {
+                let fd = mem.u32(mem::add(at, 16)?)?;
+                let dir = if tag == 1 {
+                    Direction::Read
+                } else {
+                    Direction::Write
+                };
+                Sub::Fd(fd, dir)
+            }
+            _ => Sub::Bad(ERRNO_INVAL),
+        };
+        subs.push((userdata, tag, sub));
+    }
+    Ok(subs)
+}
+
+/// Writes `events` at `events_ptr` and their number at `out`.
+fn write_events(mem: &mut GuestMem, events_ptr: u32, events: &[Event], out: u32) -> Result<()> {
+    for (i, e) in events.iter().enumerate() {
+        let mut b = [0u8; EVENT_SIZE as usize];
+        b[0..8].copy_from_slice(&e.userdata.to_le_bytes());
+        b[8..10].copy_from_slice(&e.error.to_le_bytes());
+        b[10] = e.kind;
+        b[16..24].copy_from_slice(&e.nbytes.to_le_bytes());
+        b[24..26].copy_from_slice(&e.flags.to_le_bytes());
+        mem.write(mem::elem(events_ptr, i, EVENT_SIZE)?, &b)?;
+    }
+    Ok(mem.put_u32(out, events.len() as u32)?)
+}
+
+/// Bytes readable now on the host fd of a watched registration (0 when
+/// the system cannot say, as for a listening socket).
+fn readable_bytes(fd: std::os::fd::RawFd) -> u64 {
+    // SAFETY: a registration's fd stays open until the registration is
+    // released at `fd_close`, and reports are turned into events within
+    // the same host call that took them, before any close can run.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    rustix::io::ioctl_fionread(fd).unwrap_or(0)
+}
+
+/// Checks that `n` records of `size` bytes at `ptr` are in memory.
+fn check_array(mem: &GuestMem, ptr: u32, n: u32, size: u32) -> Result<()> {
+    Ok(mem.check(ptr, n.checked_mul(size).ok_or(ERRNO_FAULT)?)?)
+}
+
 impl WasiCtx {
-    /// `poll_oneoff`.
+    /// `poll_oneoff`: parse → wait ([`WasiCtx::wait_ready`]) → write.
     pub(crate) fn poll_oneoff(
         &mut self,
         mem: &mut GuestMem,
@@ -59,76 +116,66 @@ impl WasiCtx {
         }
         // Both arrays and the count must be addressable before anything
         // happens (waiting consumes readiness).
-        mem.check(subs_ptr, n.checked_mul(SUB_SIZE).ok_or(ERRNO_FAULT)?)?;
-        mem.check(events_ptr, n.checked_mul(EVENT_SIZE).ok_or(ERRNO_FAULT)?)?;
+        check_array(mem, subs_ptr, n, SUB_SIZE)?;
+        check_array(mem, events_ptr, n, EVENT_SIZE)?;
         mem.check(out, 4)?;
         // The arrays fit in guest memory, but the host's copy must not be
         // a guest-sized allocation: a count beyond any real use is refused.
         if n > MAX_SUBSCRIPTIONS {
             return Err(ERRNO_INVAL.into());
         }
-        let start = Instant::now();
-        let mut subs = Vec::with_capacity(n as usize);
-        for i in 0..n as usize {
-            let at = mem::elem(subs_ptr, i, SUB_SIZE)?;
-            let userdata = mem.u64(at)?;
-            let tag = mem.u8(mem::add(at, 8)?)?;
-            let sub = match tag {
-                0 => clock_sub(mem, mem::add(at, 16)?, start)?,
-                1 | 2 => {
-                    let fd = mem.u32(mem::add(at, 16)?)?;
-                    let dir = if tag == 1 {
-                        Direction::Read
-                    } else {
-                        Direction::Write
-                    };
-                    Sub::Fd(fd, dir)
-                }
-                _ => Sub::Bad(ERRNO_INVAL),
-            };
-            subs.push((userdata, tag, sub));
-        }
+        let subs = parse_subs(mem, subs_ptr, n, Instant::now())?;
+        let events = self.wait_ready(&subs, 0)?;
+        write_events(mem, events_ptr, &events, out)
+    }
 
+    /// `wasio_poll_v1.wait`: `poll_oneoff`'s one-off subscriptions plus
+    /// the reports of watched fds, at most `nevents` records.
+    pub(crate) fn ext_wait(
+        &mut self,
+        mem: &mut GuestMem,
+        subs_ptr: u32,
+        nsubs: u32,
+        events_ptr: u32,
+        nevents: u32,
+        out: u32,
+    ) -> Result<()> {
+        if nevents == 0 || nsubs > MAX_SUBSCRIPTIONS || nevents > MAX_SUBSCRIPTIONS {
+            return Err(ERRNO_INVAL.into());
+        }
+        check_array(mem, subs_ptr, nsubs, SUB_SIZE)?;
+        check_array(mem, events_ptr, nevents, EVENT_SIZE)?;
+        mem.check(out, 4)?;
+        if nsubs == 0 && !self.reactor.has_watches() {
+            // Nothing could ever end this wait.
+            return Err(ERRNO_INVAL.into());
+        }
+        let subs = parse_subs(mem, subs_ptr, nsubs, Instant::now())?;
+        let mut events = self.wait_ready(&subs, nevents as usize)?;
+        events.truncate(nevents as usize);
+        write_events(mem, events_ptr, &events, out)
+    }
+
+    /// The one wait behind `poll_oneoff` and `wasio_poll_v1.wait`: scans
+    /// the one-off subscriptions (and, when `reports` is not 0, takes up
+    /// to that many reports of watched fds), and until something is ready
+    /// lets the reactor wait for the nearest clock, the deadline or an OS
+    /// event. One-off events come first, then reports.
+    fn wait_ready(&mut self, subs: &[Parsed], reports: usize) -> Result<Vec<Event>> {
         let mut events = Vec::new();
+        let mut taken = Vec::new();
         // Subscriptions already answered: a second look never unanswers one
         // (a reactor turn only adds readiness), so it is not asked again.
         let mut answered = vec![false; subs.len()];
         let mut first = true;
         loop {
             let now = Instant::now();
-            let mut next_clock: Option<Instant> = None;
-            for (i, &(userdata, tag, sub)) in subs.iter().enumerate() {
-                if answered[i] {
-                    continue;
-                }
-                let before = events.len();
-                let ev = |error: Errno| Event {
-                    userdata,
-                    error: error.raw(),
-                    kind: tag,
-                    ..Default::default()
-                };
-                match sub {
-                    Sub::Bad(e) => events.push(ev(e)),
-                    Sub::Clock(at) if at <= now => events.push(ev(ERRNO_SUCCESS)),
-                    Sub::Clock(at) => next_clock = Some(next_clock.map_or(at, |c| c.min(at))),
-                    Sub::Fd(fd, dir) => match self.fd_ready(fd, dir, first) {
-                        Ok(Some((nbytes, hup))) => events.push(Event {
-                            nbytes,
-                            flags: if hup {
-                                EVENTRWFLAGS_FD_READWRITE_HANGUP
-                            } else {
-                                0
-                            },
-                            ..ev(ERRNO_SUCCESS)
-                        }),
-                        Ok(None) => {}
-                        Err(e) => events.push(ev(e)),
-                    },
-                }
-                answered[i] = events.len() > before;
+            let next_clock = self.scan(subs, &mut answered, first, now, &mut events);
+            let room = reports.saturating_sub(events.len() + taken.len());
+            if room > 0 {
+                self.reactor.take_reports(room, &mut taken);
             }
-            if !events.is_empty() {
+            if !events.is_empty() || !taken.is_empty() {
                 if first {
                     // Something was ready at once, but the kernel may hold
                     // events the readiness table has not seen yet: collect
@@ -164,18 +211,79 @@ impl WasiCtx {
             });
             self.reactor.turn(timeout)?;
         }
-
-        for (i, e) in events.iter().enumerate() {
-            let mut b = [0u8; EVENT_SIZE as usize];
-            b[0..8].copy_from_slice(&e.userdata.to_le_bytes());
-            b[8..10].copy_from_slice(&e.error.to_le_bytes());
-            b[10] = e.kind;
-            b[16..24].copy_from_slice(&e.nbytes.to_le_bytes());
-            b[24..26].copy_from_slice(&e.flags.to_le_bytes());
-            mem.write(mem::elem(events_ptr, i, EVENT_SIZE)?, &b)?;
+        for r in taken {
+            events.push(self.report_event(&r));
         }
-        mem.put_u32(out, events.len() as u32)?;
-        Ok(())
+        Ok(events)
+    }
+
+    /// Answers every unanswered subscription that is ready now; returns
+    /// the nearest clock instant still to come.
+    fn scan(
+        &mut self,
+        subs: &[Parsed],
+        answered: &mut [bool],
+        first: bool,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Option<Instant> {
+        let mut next_clock: Option<Instant> = None;
+        for (i, &(userdata, tag, sub)) in subs.iter().enumerate() {
+            if answered[i] {
+                continue;
+            }
+            let before = events.len();
+            let ev = |error: Errno| Event {
+                userdata,
+                error: error.raw(),
+                kind: tag,
+                ..Default::default()
+            };
+            match sub {
+                Sub::Bad(e) => events.push(ev(e)),
+                Sub::Clock(at) if at <= now => events.push(ev(ERRNO_SUCCESS)),
+                Sub::Clock(at) => next_clock = Some(next_clock.map_or(at, |c| c.min(at))),
+                Sub::Fd(fd, dir) => match self.fd_ready(fd, dir, first) {
+                    Ok(Some((nbytes, hup))) => events.push(Event {
+                        nbytes,
+                        flags: if hup {
+                            EVENTRWFLAGS_FD_READWRITE_HANGUP
+                        } else {
+                            0
+                        },
+                        ..ev(ERRNO_SUCCESS)
+                    }),
+                    Ok(None) => {}
+                    Err(e) => events.push(ev(e)),
+                },
+            }
+            answered[i] = events.len() > before;
+        }
+        next_clock
+    }
+
+    /// The event record of a watched fd's report.
+    fn report_event(&self, r: &Report) -> Event {
+        let (kind, hup) = match r.dir {
+            Direction::Read => (EVENTTYPE_FD_READ.raw(), r.readiness.read_closed),
+            Direction::Write => (EVENTTYPE_FD_WRITE.raw(), r.readiness.write_closed),
+        };
+        let nbytes = if r.watch.nbytes && r.dir == Direction::Read {
+            readable_bytes(r.watch.host_fd)
+        } else {
+            0
+        };
+        Event {
+            userdata: r.watch.userdata,
+            error: 0,
+            kind,
+            nbytes,
+            flags: if hup {
+                EVENTRWFLAGS_FD_READWRITE_HANGUP
+            } else {
+                0
+            },
+        }
     }
 
     /// Whether `fd` is ready in `dir` now: `Some((nbytes, hangup))`.

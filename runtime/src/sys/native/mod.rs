@@ -13,7 +13,7 @@ use std::time::Duration;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
-use super::Direction;
+use super::{Direction, Registration};
 
 pub(crate) mod net;
 
@@ -61,13 +61,13 @@ impl Poller {
         })
     }
 
-    /// Registers `fd` (once). `Ok(true)`: it can never block.
-    pub(crate) fn add_interest(&mut self, fd: RawFd, _dir: Direction) -> io::Result<bool> {
+    /// Registers `fd` (once), for both directions, until `forget`.
+    pub(crate) fn add_interest(&mut self, fd: RawFd, _dir: Direction) -> io::Result<Registration> {
         if self.registered.contains(&fd) {
-            return Ok(false);
+            return Ok(Registration::Persistent);
         }
         if self.always_ready.contains(&fd) {
-            return Ok(true);
+            return Ok(Registration::AlwaysReady);
         }
         match self.poll.registry().register(
             &mut SourceFd(&fd),
@@ -76,11 +76,11 @@ impl Poller {
         ) {
             Ok(()) => {
                 self.registered.insert(fd);
-                Ok(false)
+                Ok(Registration::Persistent)
             }
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
                 self.always_ready.insert(fd);
-                Ok(true)
+                Ok(Registration::AlwaysReady)
             }
             Err(e) => Err(e),
         }
@@ -106,10 +106,11 @@ impl Poller {
         Unparker(self.waker.clone())
     }
 
-    /// One `epoll_wait`; `waiting` is not needed (registrations persist).
+    /// One `epoll_wait`; `per_wait` is always empty (registrations
+    /// persist).
     pub(crate) fn wait(
         &mut self,
-        _waiting: impl Iterator<Item = (RawFd, Direction)>,
+        _per_wait: impl Iterator<Item = (RawFd, Direction)>,
         timeout: Option<Duration>,
         ready: &mut Vec<(RawFd, Direction)>,
     ) -> io::Result<()> {

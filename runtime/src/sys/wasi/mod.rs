@@ -1,21 +1,39 @@
-//! wasm32-wasip1: one `poll_oneoff` per wait, holding exactly the
-//! (fd, direction) pairs some task waits on now, plus one clock for the
-//! nearest timer. Nothing stays subscribed between waits, so an idle
+//! wasm32-wasip1: one wait per park. Once the guest has sockets, that is
+//! `wasio_poll_v1.wait` (see `watch.rs`): sockets are watched in the host
+//! once, and the wait lists only the other (fd, direction) pairs some task
+//! waits on (stdio, pipes) and one clock for the nearest timer, so it
+//! costs O(ready). Without sockets it is one `poll_oneoff` with exactly
+//! those pairs. Nothing is subscribed while nobody waits, so an idle
 //! program with many open connections costs nothing.
 
 use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
 
-use super::Direction;
+use super::{Direction, Registration};
 
 pub(crate) mod net;
+mod watch;
+
+/// Per-fd state of the scalable wait (bits of `Poller::fds`).
+const WATCHED: u8 = 1;
+/// `watch` refused the fd (not a socket): every wait lists it.
+const UNWATCHABLE: u8 = 2;
+/// A watched fd's hang-up or error was reported: reports stop coming.
+const CLOSED: u8 = 4;
+/// The userdata of watched fds' reports: the fd, tagged.
+const WATCH_TAG: u64 = 1 << 62;
+/// How many reports of watched fds one wait takes at most (the rest wait
+/// in the host for the next).
+const MAX_REPORTS: usize = 1024;
 
 /// Waits with `poll_oneoff`.
 pub(crate) struct Poller {
     subs: Vec<wasi::Subscription>,
     keys: Vec<(RawFd, Direction)>,
     events: Vec<wasi::Event>,
+    /// Scalable-wait state by fd (`WATCHED`, `UNWATCHABLE`, `CLOSED`).
+    fds: Vec<u8>,
 }
 
 /// Whether another thread could wake a parked runtime. Not on wasip1: a
@@ -77,68 +95,147 @@ impl Poller {
             subs: Vec::new(),
             keys: Vec::new(),
             events: Vec::new(),
+            fds: Vec::new(),
         })
     }
 
-    /// Nothing to set up: interest is expressed at wait time.
-    pub(crate) fn add_interest(&mut self, _fd: RawFd, _dir: Direction) -> io::Result<bool> {
-        Ok(false)
+    fn state(&self, fd: RawFd) -> u8 {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.fds.get(i).copied())
+            .unwrap_or(0)
     }
 
-    pub(crate) fn forget(&mut self, _fd: RawFd) {}
+    fn set_state(&mut self, fd: RawFd, bits: u8) {
+        let Ok(i) = usize::try_from(fd) else { return };
+        if i >= self.fds.len() {
+            self.fds.resize(i + 1, 0);
+        }
+        self.fds[i] = bits;
+    }
 
-    /// Always: every wait asks again about every fd a task waits on, and
-    /// `poll_oneoff` is level-triggered.
-    pub(crate) fn reports_again(&self, _fd: RawFd) -> bool {
-        true
+    /// With the scalable wait, a socket is watched (once, both
+    /// directions) and kept by the host; anything else is listed in every
+    /// wait.
+    pub(crate) fn add_interest(&mut self, fd: RawFd, _dir: Direction) -> io::Result<Registration> {
+        let Some(ops) = watch::ops() else {
+            return Ok(Registration::PerWait);
+        };
+        let st = self.state(fd);
+        if st & WATCHED != 0 {
+            return Ok(Registration::Persistent);
+        }
+        if st & UNWATCHABLE != 0 || fd < 0 {
+            return Ok(Registration::PerWait);
+        }
+        let interest = wasio_abi::poll::READ | wasio_abi::poll::WRITE;
+        if (ops.watch)(fd as u32, interest, WATCH_TAG | fd as u64) == 0 {
+            self.set_state(fd, WATCHED);
+            Ok(Registration::Persistent)
+        } else {
+            self.set_state(fd, UNWATCHABLE);
+            Ok(Registration::PerWait)
+        }
+    }
+
+    /// The fd is being closed (or handed out): its watch ends.
+    pub(crate) fn forget(&mut self, fd: RawFd) {
+        if self.state(fd) & WATCHED != 0 {
+            if let Some(ops) = watch::ops() {
+                // The fd is still open; an error means the watch was
+                // already gone.
+                let _ = (ops.unwatch)(fd as u32);
+            }
+        }
+        if self.state(fd) != 0 {
+            self.set_state(fd, 0);
+        }
+    }
+
+    /// Whether a direction found blocked now is sure to be reported
+    /// again: a listed fd always is (`poll_oneoff` is level-triggered); a
+    /// watched one until its hang-up has been reported (edge-triggered).
+    pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
+        let st = self.state(fd);
+        st & WATCHED == 0 || st & CLOSED == 0
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
         Unparker
     }
 
-    /// One `poll_oneoff`. `waiting` is every (fd, direction) with a waiting
-    /// task; ready ones are appended to `ready`.
+    /// One wait. `per_wait` is every (fd, direction) with a waiting task
+    /// that the host does not watch; ready ones, and the reports of
+    /// watched fds, are appended to `ready`.
     pub(crate) fn wait(
         &mut self,
-        waiting: impl Iterator<Item = (RawFd, Direction)>,
+        per_wait: impl Iterator<Item = (RawFd, Direction)>,
         timeout: Option<Duration>,
         ready: &mut Vec<(RawFd, Direction)>,
     ) -> io::Result<()> {
         self.subs.clear();
         self.keys.clear();
-        for (i, (fd, dir)) in waiting.enumerate() {
+        for (i, (fd, dir)) in per_wait.enumerate() {
             self.subs.push(fd_sub(i as u64, fd, dir));
             self.keys.push((fd, dir));
         }
         if let Some(t) = timeout {
             self.subs.push(clock_sub(t));
         }
-        if self.subs.is_empty() {
+        let ops = watch::ops();
+        if self.subs.is_empty() && ops.is_none() {
             return Err(io::Error::other(
                 "deadlock: every task is waiting and no fd or timer can wake one",
             ));
         }
+        let room = self.subs.len() + if ops.is_some() { MAX_REPORTS } else { 0 };
         self.events.clear();
-        // SAFETY: Event is plain data; poll_oneoff overwrites what it reports.
+        // SAFETY: Event is plain data; the wait overwrites what it reports.
         self.events
-            .resize_with(self.subs.len(), || unsafe { std::mem::zeroed() });
-        // SAFETY: both buffers are valid for `subs.len()` elements.
-        let n = unsafe {
-            wasi::poll_oneoff(
-                self.subs.as_ptr(),
-                self.events.as_mut_ptr(),
-                self.subs.len(),
-            )
-        }
-        .map_err(errno)?;
-        for ev in &self.events[..n] {
-            if ev.userdata != CLOCK {
-                if let Some(k) = self.keys.get(ev.userdata as usize) {
-                    // An event carrying an error still wakes the task: its
-                    // retry reports the real error.
-                    ready.push(*k);
+            .resize_with(room, || unsafe { std::mem::zeroed() });
+        let n = match ops {
+            Some(ops) => (ops.wait)(&self.subs, &mut self.events).map_err(|e| {
+                if e == wasi::ERRNO_INVAL.raw() && self.subs.is_empty() {
+                    io::Error::other(
+                        "deadlock: every task is waiting and no fd or timer can wake one",
+                    )
+                } else {
+                    io::Error::from_raw_os_error(e as i32)
                 }
+            })?,
+            // SAFETY: both buffers are valid for `subs.len()` elements.
+            None => unsafe {
+                wasi::poll_oneoff(
+                    self.subs.as_ptr(),
+                    self.events.as_mut_ptr(),
+                    self.subs.len(),
+                )
+            }
+            .map_err(errno)?,
+        };
+        for i in 0..n.min(self.events.len()) {
+            let ev = self.events[i];
+            if ev.userdata == CLOCK {
+                continue;
+            }
+            if ev.userdata & WATCH_TAG != 0 {
+                let fd = (ev.userdata & !WATCH_TAG) as RawFd;
+                if self.state(fd) & WATCHED == 0 {
+                    continue;
+                }
+                if ev.fd_readwrite.flags & wasi::EVENTRWFLAGS_FD_READWRITE_HANGUP != 0 {
+                    self.set_state(fd, WATCHED | CLOSED);
+                }
+                let dir = if ev.type_ == wasi::EVENTTYPE_FD_WRITE {
+                    Direction::Write
+                } else {
+                    Direction::Read
+                };
+                ready.push((fd, dir));
+            } else if let Some(k) = self.keys.get(ev.userdata as usize) {
+                // An event carrying an error still wakes the task: its
+                // retry reports the real error.
+                ready.push(*k);
             }
         }
         Ok(())
@@ -156,7 +253,8 @@ pub(crate) fn stdin_ready() -> io::Result<bool> {
 }
 
 /// Listening sockets the host preopened (`wasio run --tcplisten`): stream
-/// sockets with the accept right, found by scanning fds from 3.
+/// sockets with the accept right, found by scanning fds from 3. Finding
+/// one switches the scalable wait on.
 pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
     let mut out = Vec::new();
     let mut misses = 0;
@@ -176,6 +274,9 @@ pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
             Err(_) => misses += 1,
         }
         fd += 1;
+    }
+    if !out.is_empty() {
+        watch::enable();
     }
     Ok(out)
 }

@@ -28,6 +28,8 @@ fn fd(s: &OwnedFd) -> u32 {
 }
 
 pub(crate) fn socket(family: Family, kind: Kind) -> io::Result<OwnedFd> {
+    // A guest with sockets waits with `wasio_poll_v1`.
+    super::watch::enable();
     let domain = match family {
         Family::V4 => wasio_abi::AF_INET4,
         Family::V6 => wasio_abi::AF_INET6,
