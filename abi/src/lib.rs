@@ -339,6 +339,39 @@ pub mod poll {
     }
 }
 
+/// Signals as readiness (`wasio_signal_v1`): a guest that asks for a
+/// signal's fd takes that signal over from the host's default (stopping
+/// the guest), and can stop accepting, drain and exit. `docs/abi.md`
+/// specifies it.
+pub mod signal {
+    use super::{Function, ValType::I32};
+
+    /// The import module. A guest that never asks for a signal imports
+    /// nothing from it, and signals stop it as they stop any process.
+    pub const MODULE: &str = "wasio_signal_v1";
+
+    /// SIGINT (Ctrl-C).
+    pub const INTERRUPT: u32 = 1;
+    /// SIGTERM (what service managers send to stop a service).
+    pub const TERMINATE: u32 = 2;
+
+    /// Every function of [`MODULE`].
+    pub const FUNCTIONS: &[Function] = &[Function {
+        name: "signal_fd",
+        params: &[I32, I32],
+    }];
+
+    /// The guest's view of [`MODULE`] (wasm32-wasip1 only).
+    #[cfg(target_os = "wasi")]
+    #[allow(missing_docs)]
+    pub mod raw {
+        #[link(wasm_import_module = "wasio_signal_v1")]
+        extern "C" {
+            pub fn signal_fd(signal: u32, out_fd: *mut u32) -> u16;
+        }
+    }
+}
+
 /// The guest's view: raw imports of [`MODULE`] (wasm32-wasip1 only).
 /// Pointers are guest addresses; each returns a preview1 errno.
 #[cfg(target_os = "wasi")]
@@ -429,7 +462,7 @@ mod tests {
 
     #[test]
     fn function_names_are_unique() {
-        for table in [FUNCTIONS, poll::FUNCTIONS] {
+        for table in [FUNCTIONS, poll::FUNCTIONS, signal::FUNCTIONS] {
             for (i, f) in table.iter().enumerate() {
                 assert!(
                     table[i + 1..].iter().all(|g| g.name != f.name),

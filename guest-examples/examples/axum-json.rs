@@ -8,7 +8,8 @@
 //!
 //! Routes: `GET /`, `GET /notes`, `POST /notes` (`{"text": …}`),
 //! `GET /notes/{id}`, `GET /slow/{ms}`, `GET /stats`, `POST /shutdown`
-//! (stops accepting, lets requests in flight finish, exits).
+//! (stops accepting, lets requests in flight finish, exits). SIGTERM and
+//! Ctrl-C shut it down the same way (`wasio::signal`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -114,6 +115,17 @@ async fn not_found() -> impl IntoResponse {
     error(StatusCode::NOT_FOUND, "no such route")
 }
 
+/// A signal's name once it came; if it cannot be waited for, never.
+async fn signal(r: std::io::Result<()>, name: &'static str) -> &'static str {
+    match r {
+        Ok(()) => name,
+        Err(e) => {
+            eprintln!("axum-json: cannot wait for {name}: {e}");
+            std::future::pending().await
+        }
+    }
+}
+
 #[wasio::main]
 async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -144,7 +156,14 @@ async fn main() -> std::io::Result<()> {
     println!("listening on {}", listener.local_addr()?);
     wasio::http::serve(listener, router)
         .with_graceful_shutdown(async {
-            let _ = rx.await;
+            // `POST /shutdown`, SIGTERM (a service manager stopping us) or
+            // Ctrl-C: stop accepting, let requests in flight finish.
+            let why = wasio::select! {
+                _ = rx => "POST /shutdown",
+                r = wasio::signal::terminate() => signal(r, "SIGTERM").await,
+                r = wasio::signal::ctrl_c() => signal(r, "SIGINT").await,
+            };
+            eprintln!("axum-json: {why}: draining");
         })
         .await?;
     println!("shut down cleanly");

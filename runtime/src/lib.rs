@@ -11,6 +11,8 @@
 //!   type implements them), async stdin/stdout/stderr;
 //! - **files**: [`fs`]; **TCP, UDP, Unix sockets**: [`net`];
 //!   **channels and locks**: tokio's [`sync`];
+//! - **signals**: [`signal::ctrl_c`], [`signal::terminate`], to drain and
+//!   exit cleanly;
 //! - tokio's [`select!`], [`join!`], [`try_join!`] and [`pin!`];
 //! - with cargo features: `http` / `http2` — `wasio::http`, hyper and axum
 //!   servers and clients; `tls` — `wasio::tls`, rustls on a pure-Rust
@@ -57,6 +59,7 @@ pub mod fs;
 pub mod http;
 pub mod io;
 pub mod net;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

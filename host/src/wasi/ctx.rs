@@ -31,6 +31,17 @@ pub struct WasiCtx {
     pub(crate) deadline: Option<Instant>,
     /// What the guest may do on the network (extension sockets).
     pub(crate) policy: NetPolicy,
+    /// Signal deliveries this guest receives as readiness
+    /// (`wasio_signal_v1`); unregistered when the context goes.
+    pub(crate) signal_ids: Vec<signal_hook::SigId>,
+}
+
+impl Drop for WasiCtx {
+    fn drop(&mut self) {
+        for id in self.signal_ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
 }
 
 impl WasiCtx {
@@ -159,6 +170,7 @@ impl WasiCtxBuilder {
             reactor: Reactor::new().context("creating the poller")?,
             deadline: self.deadline,
             policy: std::mem::take(&mut self.policy),
+            signal_ids: Vec::new(),
         })
     }
 }

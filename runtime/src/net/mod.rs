@@ -24,7 +24,7 @@
 
 mod addr;
 pub mod halves;
-mod socket;
+pub(crate) mod socket;
 pub mod tcp;
 mod tcp_socket;
 mod udp;

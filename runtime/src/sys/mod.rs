@@ -11,6 +11,7 @@
 //! - `stdin_ready()`, a level-triggered readiness check of fd 0;
 //! - `THREADS`: whether another thread can wake a parked runtime;
 //! - `preopened_listener_fds()`: listening sockets the host handed over;
+//! - `signal_fd(signal)`: a stream receiving a byte per delivery;
 //! - `net::*`: socket calls on raw fds (create, bind, listen, connect,
 //!   accept, send/recv, addresses, options by typed name, multicast,
 //!   resolve), the wasio extension on wasm and plain system calls natively.
@@ -38,6 +39,15 @@ pub(crate) enum Registration {
     /// Every wait must list it (preview1 `poll_oneoff`). Never natively.
     #[cfg_attr(not(target_os = "wasi"), allow(dead_code))]
     PerWait,
+}
+
+/// A signal a program can take over (`wasio::signal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signal {
+    /// SIGINT.
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
 }
 
 pub(crate) mod net_types;

@@ -16,6 +16,7 @@ mod addr;
 mod dns;
 mod opt;
 mod poll;
+mod signal;
 mod socket;
 mod unix;
 
@@ -47,6 +48,9 @@ pub(crate) fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Re
         "unwatch" => ext_unwatch(fd: i32);
         "wait" => ext_wait(subs: i32, nsubs: i32, events: i32, nevents: i32, out: i32);
     }
+    host_fns! { linker, wasio_abi::signal::MODULE;
+        "signal_fd" => ext_signal_fd(signal: i32, out: i32);
+    }
     Ok(())
 }
 
@@ -74,6 +78,7 @@ mod tests {
         for (module, table) in [
             (wasio_abi::MODULE, wasio_abi::FUNCTIONS),
             (wasio_abi::poll::MODULE, wasio_abi::poll::FUNCTIONS),
+            (wasio_abi::signal::MODULE, wasio_abi::signal::FUNCTIONS),
         ] {
             module_matches(module, table);
         }

@@ -167,3 +167,32 @@ pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
     }
     Ok((3..3 + count).collect())
 }
+
+/// A stream that receives one byte per delivery of `signal` (SIGINT or
+/// SIGTERM) from now on. The first request for a signal replaces its
+/// default action for the process; a second delivery then performs it
+/// (the process stops), as the wasio host does for a guest.
+pub(crate) fn signal_fd(signal: super::Signal) -> io::Result<std::os::fd::OwnedFd> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, Mutex};
+    let signo = match signal {
+        super::Signal::Interrupt => signal_hook::consts::SIGINT,
+        super::Signal::Terminate => signal_hook::consts::SIGTERM,
+    };
+    static ARMED: Mutex<[bool; 2]> = Mutex::new([false; 2]);
+    {
+        let mut armed = ARMED.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = &mut armed[usize::from(signo == signal_hook::consts::SIGTERM)];
+        if !*slot {
+            let seen = Arc::new(AtomicBool::new(false));
+            signal_hook::flag::register_conditional_default(signo, Arc::clone(&seen))?;
+            signal_hook::flag::register(signo, seen)?;
+            *slot = true;
+        }
+    }
+    let (read, write) = std::os::unix::net::UnixStream::pair()?;
+    read.set_nonblocking(true)?;
+    write.set_nonblocking(true)?;
+    signal_hook::low_level::pipe::register(signo, write)?;
+    Ok(read.into())
+}

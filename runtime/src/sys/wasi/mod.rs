@@ -280,3 +280,24 @@ pub(crate) fn preopened_listener_fds() -> io::Result<Vec<RawFd>> {
     }
     Ok(out)
 }
+
+/// The host's signal fd for `signal` (`wasio_signal_v1`): a stream that
+/// receives one byte per delivery; asking for it takes the signal over
+/// from the host's default of stopping the guest.
+pub(crate) fn signal_fd(signal: super::Signal) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let which = match signal {
+        super::Signal::Interrupt => wasio_abi::signal::INTERRUPT,
+        super::Signal::Terminate => wasio_abi::signal::TERMINATE,
+    };
+    // Waiting on it is waiting on a socket.
+    watch::enable();
+    let mut fd = 0u32;
+    // SAFETY: `fd` is a valid u32 for the call.
+    let e = unsafe { wasio_abi::signal::raw::signal_fd(which, &mut fd) };
+    if e != 0 {
+        return Err(io::Error::from_raw_os_error(e as i32));
+    }
+    // SAFETY: the host just created this fd for us.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as RawFd) })
+}
