@@ -36,7 +36,7 @@ build-host: setup
 
 build-guests: setup
 	$(CARGO) build -p wasio-examples --bins --examples --target $(WASM_TARGET)
-	$(CARGO) build -p wasio-bench --bin tokio-echo --target $(WASM_TARGET)
+	$(CARGO) build -p wasio-bench --bin tokio-echo --bin idle-server --target $(WASM_TARGET)
 
 # Runs wasm test binaries under our host: a scratch dir is preopened as
 # /tmp, and the network is granted on 127.0.0.1 only.

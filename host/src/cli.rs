@@ -108,6 +108,21 @@ pub struct RunArgs {
     #[arg(long, value_name = "WHAT", value_enum, default_value_t = UnknownImports::Error)]
     pub unknown_imports: UnknownImports,
 
+    /// Run N instances of the guest, each on its own thread with its own
+    /// memory, fds and limits, sharing the compiled module: `auto` is one
+    /// per core. Listeners the guest binds get `SO_REUSEPORT` (bind a
+    /// fixed port, and the kernel spreads connections); `--tcplisten` and
+    /// socket-activated listeners are shared. `WASIO_WORKER` (0..N-1) is
+    /// in each guest's environment, and output lines never interleave.
+    #[arg(long, value_name = "N|auto", value_parser = parse_workers)]
+    pub workers: Option<usize>,
+
+    /// With `--workers`: when one instance fails, stop them all at once
+    /// with its status (by default the others go on, and the first
+    /// non-zero status is the exit status).
+    #[arg(long, requires = "workers")]
+    pub workers_fail_fast: bool,
+
     /// Do not cache compiled code (by default it is kept in
     /// `$WASIO_CACHE_DIR`, `$XDG_CACHE_HOME/wasio` or `~/.cache/wasio`).
     #[arg(long)]
@@ -204,6 +219,8 @@ impl RunArgs {
         cfg.max_fds = Some(self.max_fds);
         cfg.timeout = self.timeout;
         cfg.unknown_imports = self.unknown_imports;
+        cfg.workers = self.workers;
+        cfg.workers_fail_fast = self.workers_fail_fast;
         cfg.cache_dir = if self.no_cache {
             None
         } else {
@@ -212,6 +229,19 @@ impl RunArgs {
                 .or_else(crate::engine::default_cache_dir)
         };
         Ok(cfg)
+    }
+}
+
+/// Parses `--workers`: a count from 1 to 1024, or `auto` (one per core).
+pub fn parse_workers(s: &str) -> Result<usize, String> {
+    if s == "auto" {
+        return Ok(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    }
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a worker count (1 to 1024, or `auto`)"
+        )),
     }
 }
 
@@ -379,5 +409,14 @@ mod tests {
         );
         assert!(parse_dir("::/b").is_err());
         assert!(parse_dir("/a::").is_err());
+    }
+
+    #[test]
+    fn worker_counts() {
+        assert_eq!(super::parse_workers("2"), Ok(2));
+        assert!(super::parse_workers("auto").unwrap() >= 1);
+        for bad in ["0", "1025", "+2", "-1", "two", "", " 2"] {
+            assert!(super::parse_workers(bad).is_err(), "{bad:?}");
+        }
     }
 }

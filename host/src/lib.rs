@@ -18,6 +18,7 @@
 //! std::process::exit(status);
 //! ```
 
+pub mod activation;
 pub mod cli;
 pub mod engine;
 #[doc(hidden)]

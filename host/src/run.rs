@@ -2,6 +2,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
@@ -61,6 +62,11 @@ pub struct RunConfig {
     pub cache_dir: Option<PathBuf>,
     /// What to do with imports the host does not provide.
     pub unknown_imports: UnknownImports,
+    /// `--workers N`: instances of the guest (`None`: one, and no
+    /// `WASIO_WORKER` in its environment).
+    pub workers: Option<usize>,
+    /// `--workers-fail-fast`: one instance failing stops all.
+    pub workers_fail_fast: bool,
 }
 
 /// What `wasio run` does with a module import it does not provide
@@ -104,42 +110,18 @@ impl RunConfig {
         let module = host_engine.load(&self.module)?;
         let engine = host_engine.engine;
 
-        let deadline = self.timeout.map(|t| Instant::now() + t);
-        let mut b = WasiCtx::builder();
-        let argv0 = self.module.display().to_string();
-        b.args(std::iter::once(argv0).chain(self.args.iter().cloned()));
-        for (k, v) in &self.env {
-            b.env(k, v);
-        }
-        for (host, guest, ro) in &self.dirs {
-            b.preopen_dir(host, guest, *ro)?;
+        // Listeners made before any guest runs: systemd's, then ours.
+        let mut listeners = crate::activation::take_listeners()?;
+        for l in &listeners {
+            tracing::info!(addr = %l.local_addr()?, "socket-activated listener");
         }
         for addr in &self.tcplisten {
             let l = TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(addr = %l.local_addr()?, "preopened listener");
-            b.preopen_listener(l);
+            listeners.push(l);
         }
-        if let Some(n) = self.max_fds {
-            b.max_fds(n);
-        }
-        b.deadline(deadline);
-        b.policy(self.net.clone());
 
-        let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
-        if let Some(m) = self.max_memory {
-            limits = limits.memory_size(m);
-        }
-        let mut store = Store::new(
-            &engine,
-            Host {
-                wasi: b.build()?,
-                limits: limits.build(),
-                memory: None,
-            },
-        );
-        store.limiter(|h| &mut h.limits);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_trap();
+        let deadline = self.timeout.map(|t| Instant::now() + t);
         if let Some(t) = self.timeout {
             let engine = engine.clone();
             std::thread::spawn(move || {
@@ -152,8 +134,123 @@ impl RunConfig {
 
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
-        self.link_unknown_imports(&mut linker, &mut store, &module)?;
-        let instance = match linker.instantiate(&mut store, &module) {
+        {
+            let mut store = Store::new(&engine, self.host(WasiCtx::builder().build()?));
+            self.link_unknown_imports(&mut linker, &mut store, &module)?;
+        }
+        let n = self.workers.unwrap_or(1);
+        let lines = (n > 1).then(|| Arc::new(wasi::StdioLines::default()));
+        let one = |worker: usize| -> Result<i32> {
+            let mut b = self.context(&listeners, deadline)?;
+            if self.workers.is_some() {
+                b.env("WASIO_WORKER", &worker.to_string());
+            }
+            if n > 1 {
+                b.reuseport(true);
+                b.stdio_lines(lines.clone());
+            }
+            let store = Store::new(&engine, self.host(b.build()?));
+            self.instance(store, &linker, &module, (n > 1).then_some(worker))
+        };
+        if n == 1 {
+            return one(0);
+        }
+        // Every worker runs to its end; the exit status is the first
+        // non-zero one (or, with --workers-fail-fast, the process ends with
+        // it at once).
+        let first_failure = std::sync::Mutex::new(None::<i32>);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .map(|w| {
+                    let (one, first_failure) = (&one, &first_failure);
+                    std::thread::Builder::new()
+                        .name(format!("wasio-worker-{w}"))
+                        .spawn_scoped(scope, move || {
+                            let status = one(w).unwrap_or_else(|e| {
+                                eprintln!("wasio: worker {w}: {e:#}");
+                                1
+                            });
+                            if status != 0 {
+                                let mut f = first_failure.lock().unwrap_or_else(|e| e.into_inner());
+                                f.get_or_insert(status);
+                                if self.workers_fail_fast {
+                                    eprintln!(
+                                        "wasio: worker {w} exited with status {status}; \
+                                         stopping all (--workers-fail-fast)"
+                                    );
+                                    std::process::exit(status);
+                                }
+                                eprintln!(
+                                    "wasio: worker {w} exited with status {status}; the others go on"
+                                );
+                            }
+                        })
+                })
+                .collect::<std::io::Result<_>>()?;
+            for h in handles {
+                let _ = h.join();
+            }
+            Ok::<_, anyhow::Error>(())
+        })?;
+        let status = first_failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        Ok(status.unwrap_or(0))
+    }
+
+    /// The store data for a context, with this run's memory limit.
+    fn host(&self, wasi: WasiCtx) -> Host {
+        let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
+        if let Some(m) = self.max_memory {
+            limits = limits.memory_size(m);
+        }
+        Host {
+            wasi,
+            limits: limits.build(),
+            memory: None,
+        }
+    }
+
+    /// One instance's context: arguments, environment, preopens (the
+    /// directories opened anew, the listeners shared), limits.
+    fn context(
+        &self,
+        listeners: &[TcpListener],
+        deadline: Option<Instant>,
+    ) -> Result<wasi::ctx::WasiCtxBuilder> {
+        let mut b = WasiCtx::builder();
+        let argv0 = self.module.display().to_string();
+        b.args(std::iter::once(argv0).chain(self.args.iter().cloned()));
+        for (k, v) in &self.env {
+            b.env(k, v);
+        }
+        for (host, guest, ro) in &self.dirs {
+            b.preopen_dir(host, guest, *ro)?;
+        }
+        for l in listeners {
+            b.preopen_listener(l.try_clone().context("sharing a listener")?);
+        }
+        if let Some(n) = self.max_fds {
+            b.max_fds(n);
+        }
+        b.deadline(deadline);
+        b.policy(self.net.clone());
+        Ok(b)
+    }
+
+    /// Instantiates and runs one guest; its exit status. `worker` names
+    /// it in messages when there are several.
+    fn instance(
+        &self,
+        mut store: Store<Host>,
+        linker: &Linker<Host>,
+        module: &wasmtime::Module,
+        worker: Option<usize>,
+    ) -> Result<i32> {
+        store.limiter(|h| &mut h.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        let instance = match linker.instantiate(&mut store, module) {
             Ok(i) => i,
             Err(e) => {
                 let e = anyhow::Error::from(e);
@@ -176,7 +273,7 @@ impl RunConfig {
                 )
             })?;
         let result = start.call(&mut store, ());
-        Ok(self.status(result))
+        Ok(self.status(result, worker))
     }
 
     /// Checks every import the host does not provide: an error naming it
@@ -228,8 +325,12 @@ impl RunConfig {
         Ok(())
     }
 
-    fn status(&self, result: wasmtime::Result<()>) -> i32 {
+    fn status(&self, result: wasmtime::Result<()>, worker: Option<usize>) -> i32 {
         let Err(e) = result else { return 0 };
+        let who = match worker {
+            Some(w) => format!("{} (worker {w})", self.module.display()),
+            None => self.module.display().to_string(),
+        };
         if let Some(ProcExit(code)) = e.downcast_ref::<ProcExit>() {
             return *code;
         }
@@ -237,10 +338,7 @@ impl RunConfig {
             || matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt))
         {
             let secs = self.timeout.map(|t| t.as_secs_f64()).unwrap_or_default();
-            eprintln!(
-                "wasio: {} ran past its time limit (--timeout {secs}s) and was stopped",
-                self.module.display()
-            );
+            eprintln!("wasio: {who} ran past its time limit (--timeout {secs}s) and was stopped");
             return EXIT_TIMEOUT;
         }
         // The wasm backtrace is part of the chain; the host's own Rust
@@ -252,12 +350,11 @@ impl RunConfig {
             .join("\n\nCaused by:\n    ");
         if self.max_memory.is_some() && text.contains("growing memory") {
             eprintln!(
-                "wasio: {} tried to grow its memory beyond --max-memory {} bytes\n{text}",
-                self.module.display(),
+                "wasio: {who} tried to grow its memory beyond --max-memory {} bytes\n{text}",
                 self.max_memory.unwrap_or_default()
             );
         } else {
-            eprintln!("wasio: {} trapped: {text}", self.module.display());
+            eprintln!("wasio: {who} trapped: {text}");
         }
         EXIT_TRAP
     }

@@ -99,3 +99,170 @@ fn a_second_sigterm_stops_at_once() {
         assert!(slow.join().unwrap().map_or(true, |a| a.is_empty()));
     }
 }
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One `GET /` with `Connection: close`; the `X-Wasio-Worker` value.
+fn which_worker(addr: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.ends_with("Hello, world!"), "{out}");
+    out.lines()
+        .find_map(|l| l.strip_prefix("X-Wasio-Worker: "))
+        .unwrap_or_else(|| panic!("no worker header in {out:?}"))
+        .to_string()
+}
+
+/// `--workers 2` with a fixed port: both instances bind it (the host sets
+/// `SO_REUSEPORT`), the kernel spreads connections over both, each sees
+/// its own `WASIO_WORKER`, and their output lines stay whole.
+#[test]
+fn two_workers_share_a_port_and_both_answer() {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut c = wasio_run();
+    c.args(["--workers", "2", "--allow-listen", "127.0.0.1"])
+        .arg(wasm("http-hello"))
+        .arg(&addr);
+    let mut srv = Server::spawn("http-hello", c);
+    // The second worker's line (both print `listening on ADDR`).
+    let mut line = String::new();
+    srv.out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), format!("listening on {addr}"));
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..100 {
+        *seen.entry(which_worker(&addr)).or_insert(0) += 1;
+    }
+    let workers: Vec<_> = seen.keys().cloned().collect();
+    assert_eq!(workers, ["0", "1"], "answers by worker: {seen:?}");
+    drop(srv);
+}
+
+/// `--workers 2 --tcplisten`: one listener shared by both instances.
+#[test]
+fn workers_share_a_preopened_listener() {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut c = wasio_run();
+    c.args(["--workers", "2", "--tcplisten", &addr])
+        .arg(wasm("echo-preopened"))
+        .args(["unused", "40"]);
+    c.stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..2 {
+        line.clear();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "listening\n");
+    }
+    // 80 connections: 40 for each worker, which then exits.
+    for i in 0..80u32 {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(&i.to_le_bytes()).unwrap();
+        let mut back = [0u8; 4];
+        s.read_exact(&mut back).unwrap();
+        assert_eq!(back, i.to_le_bytes());
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// A worker that fails is reported and the others run to their end; the
+/// exit status is the first non-zero one. With `--workers-fail-fast` the
+/// first failure ends the run at once.
+#[test]
+fn failing_workers_set_the_status() {
+    let o = run(
+        wasio_run()
+            .args(["--workers", "2"])
+            .arg(wasm("limits"))
+            .args(["exit", "3"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    for w in 0..2 {
+        assert!(
+            err.contains(&format!(
+                "worker {w} exited with status 3; the others go on"
+            )),
+            "{err}"
+        );
+    }
+    let o = run(
+        wasio_run()
+            .args(["--workers", "3", "--workers-fail-fast"])
+            .arg(wasm("limits"))
+            .args(["exit", "5"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert_eq!(
+        err.matches("stopping all (--workers-fail-fast)").count(),
+        1,
+        "{err}"
+    );
+}
+
+/// systemd socket activation: the listener at fd 3 (`LISTEN_FDS=1`,
+/// `LISTEN_PID` the host's pid) is the guest's preopened listener.
+#[test]
+fn a_socket_activated_host_serves() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let lfd = listener.as_raw_fd();
+    // The shell moves the listener to fd 3 and execs the host with its
+    // own pid in LISTEN_PID, as systemd would start it.
+    let mut c = Command::new("/bin/sh");
+    c.arg("-c")
+        .arg(if lfd == 3 {
+            r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@""#.to_string()
+        } else {
+            format!(r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3<&{lfd} {lfd}<&-"#)
+        })
+        .arg(wasio_bin())
+        .arg("run")
+        .arg("--cache-dir")
+        .arg(test_cache_dir())
+        .arg(wasm("echo-preopened"))
+        .args(["unused", "3"]);
+    // SAFETY: only fcntl (async-signal-safe) runs between fork and exec;
+    // it lets the listener survive exec.
+    unsafe {
+        c.pre_exec(move || {
+            let l = std::os::fd::BorrowedFd::borrow_raw(lfd);
+            rustix::io::fcntl_setfd(l, rustix::io::FdFlags::empty())?;
+            Ok(())
+        });
+    }
+    c.stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    drop(listener);
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "listening\n");
+    for i in 0..3u8 {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(&[i; 16]).unwrap();
+        let mut back = [0u8; 16];
+        s.read_exact(&mut back).unwrap();
+        assert_eq!(back, [i; 16]);
+    }
+    assert!(child.wait().unwrap().success());
+}

@@ -120,8 +120,9 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
             Ok(Err(e)) => return Err(e),
         };
         let response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}\r\n{BODY}",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}{}\r\n{BODY}",
             BODY.len(),
+            worker_header(),
             if close { "Connection: close\r\n" } else { "" }
         );
         w.write_all(response.as_bytes()).await?;
@@ -131,6 +132,16 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
             return Ok(answered);
         }
     }
+}
+
+/// `X-Wasio-Worker: N` under `wasio run --workers` (which sets
+/// `WASIO_WORKER`), so a client can tell which instance answered.
+fn worker_header() -> &'static str {
+    static HEADER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HEADER.get_or_init(|| match std::env::var("WASIO_WORKER") {
+        Ok(w) => format!("X-Wasio-Worker: {w}\r\n"),
+        Err(_) => String::new(),
+    })
 }
 
 #[wasio::main]

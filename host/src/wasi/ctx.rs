@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
@@ -11,6 +12,7 @@ use cap_std::fs::Dir;
 use super::errno::{Error, TimedOut};
 use super::reactor::Reactor;
 use super::rights;
+use super::stdio_lines::{Pending, StdioLines};
 use super::table::{Descriptor, Family, FdTable, Object, Socket, SocketKind};
 use crate::policy::NetPolicy;
 
@@ -34,12 +36,20 @@ pub struct WasiCtx {
     /// Signal deliveries this guest receives as readiness
     /// (`wasio_signal_v1`); unregistered when the context goes.
     pub(crate) signal_ids: Vec<signal_hook::SigId>,
+    /// Binds set `SO_REUSEPORT` (several instances share a port).
+    pub(crate) reuseport: bool,
+    /// Whole-line stdout/stderr shared with other instances, and this
+    /// instance's partial lines.
+    pub(crate) stdio_lines: Option<(Arc<StdioLines>, Pending)>,
 }
 
 impl Drop for WasiCtx {
     fn drop(&mut self) {
         for id in self.signal_ids.drain(..) {
             signal_hook::low_level::unregister(id);
+        }
+        if let Some((lines, pending)) = &mut self.stdio_lines {
+            lines.flush(pending);
         }
     }
 }
@@ -68,9 +78,24 @@ pub struct WasiCtxBuilder {
     max_fds: Option<usize>,
     deadline: Option<Instant>,
     policy: NetPolicy,
+    reuseport: bool,
+    stdio_lines: Option<Arc<StdioLines>>,
 }
 
 impl WasiCtxBuilder {
+    /// Sets `SO_REUSEPORT` on every socket the guest binds, so several
+    /// instances can listen on one port.
+    pub fn reuseport(&mut self, on: bool) -> &mut Self {
+        self.reuseport = on;
+        self
+    }
+
+    /// Shares stdout and stderr with other instances in whole lines.
+    pub fn stdio_lines(&mut self, lines: Option<Arc<StdioLines>>) -> &mut Self {
+        self.stdio_lines = lines;
+        self
+    }
+
     /// Sets `argv` (program name first).
     pub fn args(&mut self, args: impl IntoIterator<Item = String>) -> &mut Self {
         self.args = args.into_iter().collect();
@@ -171,6 +196,8 @@ impl WasiCtxBuilder {
             deadline: self.deadline,
             policy: std::mem::take(&mut self.policy),
             signal_ids: Vec::new(),
+            reuseport: self.reuseport,
+            stdio_lines: self.stdio_lines.take().map(|l| (l, Pending::default())),
         })
     }
 }

@@ -85,6 +85,11 @@ impl WasiCtx {
         if !self.policy.allows(action, &a) {
             return Err(ERRNO_ACCES.into());
         }
+        if self.reuseport {
+            // `--workers`: every instance binds the same port, and the
+            // kernel spreads connections (and datagrams) across them.
+            rustix::net::sockopt::set_socket_reuseport(&s.fd, true)?;
+        }
         rustix::net::bind(&s.fd, &a)?;
         Ok(())
     }

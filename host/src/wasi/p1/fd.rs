@@ -338,10 +338,21 @@ impl WasiCtx {
     ) -> Result<()> {
         self.io_preamble(mem, fd, out, RIGHTS_FD_WRITE)?;
         let iovs = mem.iovecs(iovs, n)?;
+        let shared_stdio = match self.table.get(fd)?.object {
+            Object::Stdio(raw @ (1 | 2)) if self.stdio_lines.is_some() => Some(raw),
+            _ => None,
+        };
         let nwritten = {
             let bufs = mem.io_slices(&iovs)?;
             if bufs.iter().all(|b| b.is_empty()) {
                 0
+            } else if let (Some(raw), Some((lines, pending))) =
+                (shared_stdio, &mut self.stdio_lines)
+            {
+                // Shared with other instances: whole lines only.
+                let slices: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
+                lines.write(pending, raw, &slices)?;
+                slices.iter().map(|b| b.len()).sum()
             } else {
                 self.blocking(fd, Direction::Write, |o| match o {
                     Object::Socket(s) => send_vectored(s, &bufs),
