@@ -46,10 +46,15 @@ fn require(rel: &str) -> String {
 }
 
 fn pinned(core: usize, argv: &[String]) -> Command {
+    pinned_to(&core.to_string(), argv)
+}
+
+/// `argv` on the CPUs in `cpus` (a taskset list such as `0` or `0-3`).
+fn pinned_to(cpus: &str, argv: &[String]) -> Command {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores >= 2 && Path::new("/usr/bin/taskset").exists() {
         let mut c = Command::new("/usr/bin/taskset");
-        c.arg("-c").arg(core.to_string()).args(argv);
+        c.arg("-c").arg(cpus).args(argv);
         c
     } else {
         let mut c = Command::new(&argv[0]);
@@ -95,7 +100,20 @@ fn run_load(
     extra: &str,
     loadgen: &str,
 ) -> String {
-    let mut child = pinned(0, server)
+    run_load_on("0", server, mode, conns, secs, extra, loadgen)
+}
+
+/// [`run_load`] with the server on the CPUs `cpus`.
+fn run_load_on(
+    cpus: &str,
+    server: &[String],
+    mode: &str,
+    conns: usize,
+    secs: f64,
+    extra: &str,
+    loadgen: &str,
+) -> String {
+    let mut child = pinned_to(cpus, server)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -108,6 +126,10 @@ fn run_load(
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("{}: unexpected output {line:?}", server.join(" ")))
         .to_string();
+    if server.iter().any(|a| a == "--workers") {
+        // Every worker binds its own socket: let them all be listening.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     let mut argv = vec![
         loadgen.to_string(),
         mode.into(),
@@ -119,7 +141,8 @@ fn run_load(
         argv.push(extra.to_string());
     }
     let (_, cpu0) = proc_usage(child.id());
-    let res = pinned(1, &argv).output().expect("loadgen");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let res = pinned(cores - 1, &argv).output().expect("loadgen");
     let (_, cpu1) = proc_usage(child.id());
     let _ = child.kill();
     let _ = child.wait();
@@ -522,11 +545,52 @@ fn main() {
     let tls_conns = 16;
     let conns: &[usize] = if quick { &[1, 50] } else { &[1, 50, 1000] };
     let idle: Vec<(&str, Vec<String>)> = vec![
-        ("wasm", wasm_server("idle-server")),
+        ("wasm", {
+            let mut v = wasm_server("idle-server");
+            v.insert(2, "--max-fds".into());
+            v.insert(3, "1000000".into());
+            v
+        }),
         ("native", vec![n("idle-server"), any.clone()]),
         ("tokio", vec![n("tokio-idle"), any.clone()]),
     ];
-    let idle_conns: &[usize] = if quick { &[1000] } else { &[1000, 10000] };
+    // 100,000 idle connections need that many fds in the server and in
+    // this process: as many as the hard limit allows, saying so.
+    let fd_max = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .unwrap_or(u64::MAX) as usize;
+    let big = 100_000.min(fd_max.saturating_sub(1000) / 1000 * 1000);
+    let idle_conns: Vec<usize> = if quick {
+        vec![1000]
+    } else if big > 10_000 {
+        vec![1000, 10_000, big]
+    } else {
+        vec![1000, 10_000]
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let all_cpus = if cores > 1 {
+        format!("0-{}", cores - 1)
+    } else {
+        "0".into()
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let fixed = format!("127.0.0.1:{port}");
+    let mut worker_counts = vec![("1".to_string(), 1usize), ("2".to_string(), 2)];
+    worker_counts.push((format!("auto ({cores})"), cores));
+    let workers_server = |n: usize| {
+        let mut v = vec![
+            host.clone(),
+            "run".into(),
+            "--workers".into(),
+            n.to_string(),
+        ];
+        v.extend(grant.iter().cloned());
+        v.extend([w("http-hello"), fixed.clone()]);
+        v
+    };
     let idle_secs = if quick { 2.0 } else { 5.0 };
     let mut other = Samples::new();
     let mib = if quick { 64 } else { 256 };
@@ -579,7 +643,7 @@ fn main() {
             let text = run_to_end(argv);
             record(&mut rt, &mut units, "runtime", name, &text);
         }
-        for &c in idle_conns {
+        for &c in &idle_conns {
             for (config, argv) in &idle {
                 eprintln!("bench: run {}/{runs}: idle {c} conns {config}", run + 1);
                 let text = run_idle(argv, c, idle_secs);
@@ -650,13 +714,40 @@ fn main() {
             );
         }
         for scenario in ["echo", "http", "hyper hello", "axum json"] {
-            for &c in conns {
+            let wide = !quick && matches!(scenario, "echo" | "http");
+            for &c in conns
+                .iter()
+                .chain(if wide { &[10_000][..] } else { &[][..] })
+            {
                 for (sc, mode, extra, config, argv) in servers.iter().filter(|s| s.0 == scenario) {
                     eprintln!("bench: run {}/{runs}: {sc} c={c} {config}", run + 1);
                     let text = run_load(argv, mode, c, secs, extra, &loadgen);
                     record(&mut net, &mut units, &format!("{sc} c={c}"), config, &text);
                 }
             }
+        }
+        for (label, n) in &worker_counts {
+            let c = if quick { 50 } else { 1000 };
+            eprintln!(
+                "bench: run {}/{runs}: http c={c} --workers {label}",
+                run + 1
+            );
+            let text = run_load_on(
+                &all_cpus,
+                &workers_server(*n),
+                "http",
+                c,
+                secs,
+                "",
+                &loadgen,
+            );
+            record(
+                &mut net,
+                &mut units,
+                &format!("http c={c}, --workers {label}"),
+                "wasm",
+                &text,
+            );
         }
         for (sc, config, argv) in &tls_servers {
             eprintln!("bench: run {}/{runs}: {sc} c={tls_conns} {config}", run + 1);
@@ -679,9 +770,18 @@ fn main() {
          messages or keep-alive `GET /`; `cpu_per_req` is the server's CPU time (user + sys) per \
          request. TLS: a new connection per request (TLS 1.3 handshake, ECDSA P-256 certificate, \
          one byte echoed) from a ring client; the servers use RustCrypto's provider unless the \
-         row says ring.",
-        if quick { ", quick mode" } else { "" }
+         row says ring. `--workers` rows: the server may use every core ({all_cpus}) and the load \
+         generator shares core {}; `conns_worker_N` is how many connections worker N answered.",
+        if quick { ", quick mode" } else { "" },
+        cores - 1
     );
+    if !quick && big < 100_000 {
+        let _ = writeln!(
+            md,
+            "\nIdle 100,000 connections: not run here: the hard open-file limit is {fd_max} \
+             (and cannot be raised in this container), so the largest idle row is {big}."
+        );
+    }
     let mut rows = Vec::new();
     table(
         "Network servers",

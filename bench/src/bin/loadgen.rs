@@ -8,7 +8,8 @@
 //! is a new connection: TCP connect, a TLS 1.3 handshake trusting
 //! CA_FILE, one byte echoed, close — a handshake each. Prints
 //! `name value unit` lines: requests per second, p50 and p99 latency in
-//! microseconds, errors, and the number of requests.
+//! microseconds, errors, the number of requests, and for servers run with
+//! `wasio run --workers` how many connections each worker answered.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,7 +69,16 @@ fn tls_connector(ca_file: &str) -> tokio_rustls::TlsConnector {
     tokio_rustls::TlsConnector::from(Arc::new(config))
 }
 
-async fn http_conn(addr: String, until: Instant, path: Arc<str>) -> std::io::Result<Vec<u32>> {
+/// Which `--workers` instance answered each connection (its first
+/// response's `X-Wasio-Worker`), counted.
+type Workers = std::collections::BTreeMap<String, usize>;
+
+async fn http_conn(
+    addr: String,
+    until: Instant,
+    path: Arc<str>,
+    workers: Arc<std::sync::Mutex<Workers>>,
+) -> std::io::Result<Vec<u32>> {
     let s = TcpStream::connect(&addr).await?;
     s.set_nodelay(true)?;
     let (r, mut w) = s.into_split();
@@ -91,6 +101,12 @@ async fn http_conn(addr: String, until: Instant, path: Arc<str>) -> std::io::Res
             if let Some((name, v)) = line.split_once(':') {
                 if name.eq_ignore_ascii_case("content-length") {
                     len = v.trim().parse().unwrap_or(0);
+                } else if lat.is_empty() && name.eq_ignore_ascii_case("x-wasio-worker") {
+                    *workers
+                        .lock()
+                        .unwrap()
+                        .entry(v.trim().to_string())
+                        .or_default() += 1;
                 }
             }
         }
@@ -120,6 +136,7 @@ async fn main() {
         }
     };
     let path: Arc<str> = extra.unwrap_or("/").into();
+    let workers = Arc::new(std::sync::Mutex::new(Workers::new()));
     let connector = (mode == "tls").then(|| tls_connector(extra.expect("tls needs CA_FILE")));
     let conns: usize = conns.parse().expect("connections");
     let secs: f64 = secs.parse().expect("seconds");
@@ -130,7 +147,7 @@ async fn main() {
             let addr = addr.clone();
             match mode.as_str() {
                 "echo" => tokio::spawn(echo_conn(addr, until)),
-                "http" => tokio::spawn(http_conn(addr, until, path.clone())),
+                "http" => tokio::spawn(http_conn(addr, until, path.clone(), workers.clone())),
                 "tls" => tokio::spawn(tls_conn(addr, until, connector.clone().expect("connector"))),
                 _ => panic!("mode must be echo, http or tls"),
             }
@@ -151,4 +168,7 @@ async fn main() {
     println!("p99 {:.1} us", pct(&all, 0.99));
     println!("errors {errors} conns");
     println!("requests {} count", all.len());
+    for (w, n) in workers.lock().unwrap().iter() {
+        println!("conns_worker_{w} {n} conns");
+    }
 }
