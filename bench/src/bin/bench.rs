@@ -427,89 +427,47 @@ fn main() {
     let dir_data = ["--dir".to_string(), format!("{}::/data", data.display())];
     let dir_certs = ["--dir-ro".to_string(), format!("{cd}::/certs")];
     let host_certs = [format!("{cd}/cert.pem"), format!("{cd}/key.pem")];
-    // (scenario, load generator mode and argument, config, server argv)
-    let servers: Vec<(&str, &str, String, &str, Vec<String>)> = vec![
-        (
-            "echo",
-            "echo",
-            String::new(),
-            "wasm",
-            wasm_server("echo-tcp"),
-        ),
-        (
-            "echo",
-            "echo",
-            String::new(),
-            "native",
-            vec![n("echo-tcp"), any.clone()],
-        ),
-        (
-            "echo",
-            "echo",
-            String::new(),
-            "tokio",
-            vec![n("tokio-echo"), any.clone()],
-        ),
-        (
-            "http",
-            "http",
-            String::new(),
-            "wasm",
-            wasm_server("http-hello"),
-        ),
-        (
-            "http",
-            "http",
-            String::new(),
-            "native",
-            vec![n("http-hello"), any.clone()],
-        ),
-        (
-            "http",
-            "http",
-            String::new(),
-            "tokio",
-            vec![n("tokio-http"), any.clone()],
-        ),
+    // (scenario, load generator mode, config, server argv)
+    let servers: Vec<(&str, &str, &str, Vec<String>)> = vec![
+        ("echo", "echo", "wasm", wasm_server("echo-tcp")),
+        ("echo", "echo", "native", vec![n("echo-tcp"), any.clone()]),
+        ("echo", "echo", "tokio", vec![n("tokio-echo"), any.clone()]),
+        ("http", "http", "wasm", wasm_server("http-hello")),
+        ("http", "http", "native", vec![n("http-hello"), any.clone()]),
+        ("http", "http", "tokio", vec![n("tokio-http"), any.clone()]),
         (
             "hyper hello",
             "http",
-            String::new(),
             "wasm",
             wasm_example("hyper-hello", &[], &[]),
         ),
         (
             "hyper hello",
             "http",
-            String::new(),
             "native",
             native_example("hyper-hello", &[]),
         ),
         (
             "hyper hello",
             "http",
-            String::new(),
             "tokio",
             vec![n("tokio-hyper"), any.clone()],
         ),
         (
             "axum json",
             "http",
-            String::new(),
             "wasm",
             wasm_example("axum-json", &dir_data, &["/data"]),
         ),
         (
             "axum json",
             "http",
-            String::new(),
             "native",
             native_example("axum-json", &[data.display().to_string()]),
         ),
         (
             "axum json",
             "http",
-            String::new(),
             "tokio",
             vec![n("tokio-axum"), any.clone()],
         ),
@@ -719,9 +677,9 @@ fn main() {
                 .iter()
                 .chain(if wide { &[10_000][..] } else { &[][..] })
             {
-                for (sc, mode, extra, config, argv) in servers.iter().filter(|s| s.0 == scenario) {
+                for (sc, mode, config, argv) in servers.iter().filter(|s| s.0 == scenario) {
                     eprintln!("bench: run {}/{runs}: {sc} c={c} {config}", run + 1);
-                    let text = run_load(argv, mode, c, secs, extra, &loadgen);
+                    let text = run_load(argv, mode, c, secs, "", &loadgen);
                     record(&mut net, &mut units, &format!("{sc} c={c}"), config, &text);
                 }
             }

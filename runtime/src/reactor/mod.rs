@@ -2,7 +2,6 @@
 //! timer heap, and one `park` that asks the platform poller to wait for
 //! exactly those — listing only the ones the poller does not keep itself.
 
-use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::fd::RawFd;
 use std::task::Waker;
@@ -11,12 +10,13 @@ use std::time::{Duration, Instant};
 use crate::sys::{self, Direction, Registration};
 use crate::time::timer::Timers;
 
+mod waiters;
+
 pub(crate) struct Reactor {
-    waiters: HashMap<(RawFd, Direction), Vec<Waker>>,
-    /// The waited-on keys the poller needs listed in every wait
-    /// ([`Registration::PerWait`]); the rest it keeps itself, so a wait
-    /// costs O(this + ready), not O(waiting).
-    per_wait: HashSet<(RawFd, Direction)>,
+    /// Who waits on what; the keys the poller needs listed in every wait
+    /// ([`Registration::PerWait`]) are kept apart (the rest the poller
+    /// keeps itself), so a wait costs O(those + ready), not O(waiting).
+    waiters: waiters::Waiters,
     /// Directions the poller has reported ready and no operation has since
     /// found blocked (bit 0: read, bit 1: write), and directions known to
     /// block until the poller reports them (bits 2, 3). This is what
@@ -32,8 +32,7 @@ pub(crate) struct Reactor {
 impl Reactor {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
-            waiters: HashMap::new(),
-            per_wait: HashSet::new(),
+            waiters: waiters::Waiters::default(),
             readiness: Vec::new(),
             timers: Timers::default(),
             sys: sys::Poller::new()?,
@@ -48,22 +47,17 @@ impl Reactor {
     /// Wake `waker` once `fd` is ready in `dir`. The waiter is one-shot:
     /// the task registers again if its retry would block again.
     pub(crate) fn wait_io(&mut self, fd: RawFd, dir: Direction, waker: &Waker) -> io::Result<()> {
-        match self.sys.add_interest(fd, dir)? {
+        let per_wait = match self.sys.add_interest(fd, dir)? {
             Registration::AlwaysReady => {
                 // It can never block (a regular file).
                 self.set_ready(fd, dir);
                 waker.wake_by_ref();
                 return Ok(());
             }
-            Registration::PerWait => {
-                self.per_wait.insert((fd, dir));
-            }
-            Registration::Persistent => {}
-        }
-        let list = self.waiters.entry((fd, dir)).or_default();
-        if !list.iter().any(|w| w.will_wake(waker)) {
-            list.push(waker.clone());
-        }
+            Registration::PerWait => true,
+            Registration::Persistent => false,
+        };
+        self.waiters.add(fd, dir, waker, per_wait);
         Ok(())
     }
 
@@ -128,10 +122,7 @@ impl Reactor {
     /// sleeps on a number that may be reused) and its registration.
     pub(crate) fn forget(&mut self, fd: RawFd) {
         for dir in [Direction::Read, Direction::Write] {
-            self.per_wait.remove(&(fd, dir));
-            if let Some(ws) = self.waiters.remove(&(fd, dir)) {
-                ws.into_iter().for_each(Waker::wake);
-            }
+            self.waiters.wake(fd, dir);
         }
         if let Some(b) = usize::try_from(fd)
             .ok()
@@ -167,20 +158,17 @@ impl Reactor {
         let poll_io = !self.waiters.is_empty() || timeout != Some(Duration::ZERO);
         if poll_io {
             let Self {
-                per_wait,
+                waiters,
                 sys,
                 ready,
                 ..
             } = self;
-            sys.wait(per_wait.iter().copied(), timeout, ready)?;
+            sys.wait(waiters.per_wait(), timeout, ready)?;
             // Taken out and put back, so its allocation is reused.
             let mut ready = std::mem::take(&mut self.ready);
             for (fd, dir) in ready.drain(..) {
                 self.set_ready(fd, dir);
-                self.per_wait.remove(&(fd, dir));
-                if let Some(ws) = self.waiters.remove(&(fd, dir)) {
-                    ws.into_iter().for_each(Waker::wake);
-                }
+                self.waiters.wake(fd, dir);
             }
             self.ready = ready;
         }
