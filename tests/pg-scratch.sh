@@ -6,7 +6,14 @@
 set -euo pipefail
 cmd=${1:?usage: pg-scratch.sh start|stop DIR}
 dir=${2:?usage: pg-scratch.sh start|stop DIR}
-port=${WASIO_PG_PORT:-55432}
+# WASIO_PG_PORT, or the first of 55432… nothing listens on.
+port=${WASIO_PG_PORT:-}
+if [ -z "$port" ]; then
+  for p in $(seq 55432 55471); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+  done
+  port=${port:-55432}
+fi
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
