@@ -31,7 +31,9 @@ where
 
 /// hyper's `Timer` on wasio's timers (header-read and keep-alive timeouts,
 /// HTTP/2 keep-alive pings). A sleep hyper resets is moved in place, not
-/// re-created.
+/// re-created. Its `now` is the runtime's clock at its last wake-up, as
+/// tokio's timer reads its driver's: hyper asks for it on every request,
+/// and under wasm every clock read is a host call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WasioTimer;
 
@@ -54,9 +56,23 @@ impl Future for HyperSleep {
 
 impl hyper::rt::Sleep for HyperSleep {}
 
+/// hyper's "now": the reactor's clock at its last wake-up (a request's
+/// timeouts are seconds; reading the clock is a host call on wasm).
+fn coarse_now() -> Instant {
+    crate::runtime::with_reactor(|r| r.last_now).unwrap_or_else(Instant::now)
+}
+
 impl hyper::rt::Timer for WasioTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HyperSleep(crate::time::sleep(duration)))
+        let sleep = match coarse_now().checked_add(duration) {
+            Some(deadline) => crate::time::sleep_until(deadline),
+            None => crate::time::sleep(duration),
+        };
+        Box::pin(HyperSleep(sleep))
+    }
+
+    fn now(&self) -> Instant {
+        coarse_now()
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {

@@ -25,6 +25,9 @@ pub(crate) struct Reactor {
     /// Indexed by fd (fds are small and dense; this is on every wake-up).
     readiness: Vec<u8>,
     pub(crate) timers: Timers,
+    /// The clock when the last wait ended: "now" for timers, to within a
+    /// turn of the run queue, without a clock read (a host call on wasm).
+    pub(crate) last_now: Option<Instant>,
     sys: sys::Poller,
     ready: Vec<(RawFd, Direction)>,
 }
@@ -35,6 +38,7 @@ impl Reactor {
             waiters: waiters::Waiters::default(),
             readiness: Vec::new(),
             timers: Timers::default(),
+            last_now: None,
             sys: sys::Poller::new()?,
             ready: Vec::new(),
         })
@@ -172,7 +176,9 @@ impl Reactor {
             }
             self.ready = ready;
         }
-        self.timers.fire(Instant::now());
+        let now = Instant::now();
+        self.last_now = Some(now);
+        self.timers.fire(now);
         Ok(())
     }
 }

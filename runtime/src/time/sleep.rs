@@ -69,18 +69,34 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            self.id = None;
-            return Poll::Ready(());
-        }
         let deadline = self.deadline;
         let id = self.id;
-        let new_id = with_reactor(|r| match id {
-            Some(id) if r.timers.update(id, cx.waker()) => id,
-            _ => r.timers.insert(deadline, cx.waker().clone()),
+        // Elapsed by the reactor's clock (the time its last wait ended, as
+        // tokio's timer uses its driver's): no clock read here, which on
+        // wasm is a host call. A deadline that passed since is found by
+        // the next wait, which then does not block.
+        let new_id = with_reactor(|r| {
+            if r.last_now.is_some_and(|now| now >= deadline) {
+                if let Some(id) = id {
+                    r.timers.cancel(id);
+                }
+                return None;
+            }
+            Some(match id {
+                Some(id) if r.timers.update(id, cx.waker()) => id,
+                _ => r.timers.insert(deadline, cx.waker().clone()),
+            })
         });
-        self.id = Some(new_id);
-        Poll::Pending
+        match new_id {
+            None => {
+                self.id = None;
+                Poll::Ready(())
+            }
+            Some(id) => {
+                self.id = Some(id);
+                Poll::Pending
+            }
+        }
     }
 }
 
