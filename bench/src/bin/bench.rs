@@ -88,22 +88,11 @@ fn run_to_end(argv: &[String]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Starts a server (core 0), waits for `listening on ADDR`, runs the load
-/// generator (core 1) against it (`extra`: the HTTP path or the CA file),
+/// Starts a server on the CPUs `cpus`, waits for `listening on ADDR`, runs
+/// the load generator (the last core) against it (`extra`: the HTTP path
+/// or the CA file),
 /// stops the server. Adds the server's CPU time (user + sys, from /proc)
 /// per request, in microseconds, to the load generator's figures.
-fn run_load(
-    server: &[String],
-    mode: &str,
-    conns: usize,
-    secs: f64,
-    extra: &str,
-    loadgen: &str,
-) -> String {
-    run_load_on("0", server, mode, conns, secs, extra, loadgen)
-}
-
-/// [`run_load`] with the server on the CPUs `cpus`.
 fn run_load_on(
     cpus: &str,
     server: &[String],
@@ -679,7 +668,7 @@ fn main() {
             {
                 for (sc, mode, config, argv) in servers.iter().filter(|s| s.0 == scenario) {
                     eprintln!("bench: run {}/{runs}: {sc} c={c} {config}", run + 1);
-                    let text = run_load(argv, mode, c, secs, "", &loadgen);
+                    let text = run_load_on("0", argv, mode, c, secs, "", &loadgen);
                     record(&mut net, &mut units, &format!("{sc} c={c}"), config, &text);
                 }
             }
@@ -709,7 +698,7 @@ fn main() {
         }
         for (sc, config, argv) in &tls_servers {
             eprintln!("bench: run {}/{runs}: {sc} c={tls_conns} {config}", run + 1);
-            let text = run_load(argv, "tls", tls_conns, secs, &ca, &loadgen);
+            let text = run_load_on("0", argv, "tls", tls_conns, secs, &ca, &loadgen);
             record(
                 &mut net,
                 &mut units,

@@ -4,7 +4,6 @@
 //! Tasks always retry their operation before waiting, so an edge that
 //! arrives while nobody waits is never needed later.
 
-use std::collections::HashSet;
 use std::io;
 use std::os::fd::RawFd;
 use std::sync::Arc;
@@ -19,16 +18,21 @@ pub(crate) mod net;
 
 const WAKE: Token = Token(usize::MAX);
 
+/// Per-fd state bits: registered with the `Poll`.
+const REGISTERED: u8 = 1;
+/// epoll refuses it (a regular file): it never blocks.
+const ALWAYS_READY: u8 = 2;
+/// A registered fd's hang-up or error was reported: its closed state
+/// stays, and epoll will not report it again.
+const CLOSED: u8 = 4;
+
 /// Waits with mio.
 pub(crate) struct Poller {
     poll: Poll,
     events: Events,
-    registered: HashSet<RawFd>,
-    /// fds epoll refuses (regular files): they never block.
-    always_ready: HashSet<RawFd>,
-    /// Registered fds a hang-up or error was reported for: their closed
-    /// state stays, and epoll will not report it again.
-    closed: HashSet<RawFd>,
+    /// Per-fd state (`REGISTERED`, `ALWAYS_READY`, `CLOSED`), indexed by
+    /// fd: it is asked on every wait and every short read.
+    fds: Vec<u8>,
     waker: Arc<mio::Waker>,
 }
 
@@ -54,19 +58,33 @@ impl Poller {
         Ok(Self {
             poll,
             events: Events::with_capacity(1024),
-            registered: HashSet::new(),
-            always_ready: HashSet::new(),
-            closed: HashSet::new(),
+            fds: Vec::new(),
             waker,
         })
     }
 
+    fn state(&self, fd: RawFd) -> u8 {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.fds.get(i).copied())
+            .unwrap_or(0)
+    }
+
+    fn set_state(&mut self, fd: RawFd, bits: u8) {
+        let Ok(i) = usize::try_from(fd) else { return };
+        if i >= self.fds.len() {
+            self.fds.resize(i + 1, 0);
+        }
+        self.fds[i] = bits;
+    }
+
     /// Registers `fd` (once), for both directions, until `forget`.
     pub(crate) fn add_interest(&mut self, fd: RawFd, _dir: Direction) -> io::Result<Registration> {
-        if self.registered.contains(&fd) {
+        let st = self.state(fd);
+        if st & REGISTERED != 0 {
             return Ok(Registration::Persistent);
         }
-        if self.always_ready.contains(&fd) {
+        if st & ALWAYS_READY != 0 {
             return Ok(Registration::AlwaysReady);
         }
         match self.poll.registry().register(
@@ -75,11 +93,11 @@ impl Poller {
             Interest::READABLE | Interest::WRITABLE,
         ) {
             Ok(()) => {
-                self.registered.insert(fd);
+                self.set_state(fd, REGISTERED);
                 Ok(Registration::Persistent)
             }
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
-                self.always_ready.insert(fd);
+                self.set_state(fd, ALWAYS_READY);
                 Ok(Registration::AlwaysReady)
             }
             Err(e) => Err(e),
@@ -87,11 +105,13 @@ impl Poller {
     }
 
     pub(crate) fn forget(&mut self, fd: RawFd) {
-        if self.registered.remove(&fd) {
+        let st = self.state(fd);
+        if st & REGISTERED != 0 {
             let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
-            self.closed.remove(&fd);
         }
-        self.always_ready.remove(&fd);
+        if st != 0 {
+            self.set_state(fd, 0);
+        }
     }
 
     /// Whether a direction of `fd` found blocked now is sure to be
@@ -99,7 +119,7 @@ impl Poller {
     /// reports every new arrival on a registered fd, but a hang-up only
     /// once.
     pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
-        self.registered.contains(&fd) && !self.closed.contains(&fd)
+        self.state(fd) & (REGISTERED | CLOSED) == REGISTERED
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
@@ -125,7 +145,9 @@ impl Poller {
             }
             let fd = ev.token().0 as RawFd;
             if ev.is_read_closed() || ev.is_write_closed() || ev.is_error() {
-                self.closed.insert(fd);
+                if let Some(st) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
+                    *st |= CLOSED;
+                }
             }
             if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                 ready.push((fd, Direction::Read));

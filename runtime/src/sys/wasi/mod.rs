@@ -189,12 +189,15 @@ impl Poller {
             ));
         }
         let room = self.subs.len() + if ops.is_some() { MAX_REPORTS } else { 0 };
-        self.events.clear();
-        // SAFETY: Event is plain data; the wait overwrites what it reports.
-        self.events
-            .resize_with(room, || unsafe { std::mem::zeroed() });
+        if self.events.len() < room {
+            // Grown once, then reused: the wait writes what it reports
+            // and only the first `n` records are read.
+            // SAFETY: Event is plain data.
+            self.events
+                .resize_with(room, || unsafe { std::mem::zeroed() });
+        }
         let n = match ops {
-            Some(ops) => (ops.wait)(&self.subs, &mut self.events).map_err(|e| {
+            Some(ops) => (ops.wait)(&self.subs, &mut self.events[..room]).map_err(|e| {
                 if e == wasi::ERRNO_INVAL.raw() && self.subs.is_empty() {
                     io::Error::other(
                         "deadlock: every task is waiting and no fd or timer can wake one",
@@ -213,7 +216,7 @@ impl Poller {
             }
             .map_err(errno)?,
         };
-        for i in 0..n.min(self.events.len()) {
+        for i in 0..n.min(room) {
             let ev = self.events[i];
             if ev.userdata == CLOCK {
                 continue;
