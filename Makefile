@@ -71,15 +71,26 @@ conformance: build-host
 	$(TARGET_DIR)/debug/conformance "$(WASI_TESTSUITE)"
 	$(TARGET_DIR)/debug/conformance --errno-mode-unix "$(WASI_TESTSUITE)"
 
-## Benchmarks (release builds; QUICK=1 for a short smoke run). Prints a
-## table and writes bench/results/latest.{md,json}.
+## Benchmarks. The host is a release build; every program a row compares
+## (the wasm guests, the native wasio builds and the tokio references) is
+## built alike with the `release-lto` profile: release plus fat LTO and one
+## codegen unit, the production profile docs/performance.md recommends.
+## QUICK=1 for a short smoke run. Prints a table and writes
+## bench/results/latest.{md,json}.
+BENCH_PROFILE ?= release-lto
+BENCH_BINS := --bin bench --bin loadgen --bin rt-bench --bin idle-server --bin fs-copy \
+  --bin std-copy --bin tokio-echo --bin tokio-http --bin tokio-hyper --bin tokio-axum \
+  --bin tokio-tls --bin tokio-idle
+BENCH_EXAMPLES := --bin echo-tcp --bin http-hello --bin args-env \
+  --example hyper-hello --example axum-json --example tls-echo
 bench: setup
-	$(CARGO) build --release -p wasio-host -p wasio-bench -p wasio-examples
-	$(CARGO) build --release -p wasio-examples --example hyper-hello --example axum-json --example tls-echo
-	$(CARGO) build --release -p wasio-bench --bin rt-bench --bin idle-server --bin fs-copy --target $(WASM_TARGET)
-	$(CARGO) build --release -p wasio-examples --bin echo-tcp --bin http-hello --bin args-env \
-	  --example hyper-hello --example axum-json --example tls-echo --target $(WASM_TARGET)
-	$(TARGET_DIR)/release/bench $(if $(QUICK),--quick,)
+	$(CARGO) build --release -p wasio-host
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-bench $(BENCH_BINS)
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-examples $(BENCH_EXAMPLES)
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-bench --bin rt-bench --bin idle-server \
+	  --bin fs-copy --target $(WASM_TARGET)
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-examples $(BENCH_EXAMPLES) --target $(WASM_TARGET)
+	$(TARGET_DIR)/$(BENCH_PROFILE)/bench --profile $(BENCH_PROFILE) $(if $(QUICK),--quick,)
 
 ## Soak probes against the example servers under `wasio run` (not part of
 ## `make test`, which runs a 10-second version): SOAK_SECS per probe.

@@ -296,7 +296,7 @@ fn makefile_honours_cargo_target_dir() {
         for want in [
             "/tmp/wasio-elsewhere/debug/wasio run",
             "/tmp/wasio-elsewhere/debug/conformance",
-            "/tmp/wasio-elsewhere/release/bench",
+            "/tmp/wasio-elsewhere/release-lto/bench",
         ] {
             assert!(text.contains(want), "{how}: no `{want}` in:\n{text}");
         }

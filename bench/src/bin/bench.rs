@@ -3,8 +3,9 @@
 //! ratio to native tokio. Prints one table per section and writes
 //! `bench/results/latest.md` and `bench/results/latest.json`.
 //!
-//! `bench [--quick] [--runs N]`, from the workspace root after the release
-//! builds `make bench` makes. Servers run on core 0 and the load generator
+//! `bench [--quick] [--runs N] [--profile P]`, from the workspace root after the
+//! builds `make bench` makes (P: the compared programs' cargo profile; the
+//! host is always `release`). Servers run on core 0 and the load generator
 //! on core 1 (`taskset`) when the machine has two cores or more.
 
 use std::collections::BTreeMap;
@@ -363,11 +364,19 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(if quick { 1 } else { 3 });
+    // The profile the compared programs were built with (the host is
+    // always `release`): `make bench` passes `release-lto`.
+    let profile = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "release".into());
     raise_fd_limit();
     let started = Instant::now();
     let host = require("release/wasio");
-    let w = |n: &str| require(&format!("wasm32-wasip1/release/{n}.wasm"));
-    let n = |n: &str| require(&format!("release/{n}"));
+    let w = |n: &str| require(&format!("wasm32-wasip1/{profile}/{n}.wasm"));
+    let n = |n: &str| require(&format!("{profile}/{n}"));
     let loadgen = n("loadgen");
     let grant = ["--allow-listen".to_string(), "127.0.0.1".to_string()];
     let wasm_server = |name: &str| {
@@ -712,7 +721,9 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max). Servers on core 0, \
+        "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max). The host is a \
+         release build; every compared program (wasm guest, native wasio, tokio) is built with \
+         the `{profile}` profile. Servers on core 0, \
          load generator on core 1. Network: closed-loop connections, {secs} s each, 64-byte echo \
          messages or keep-alive `GET /`; `cpu_per_req` is the server's CPU time (user + sys) per \
          request. TLS: a new connection per request (TLS 1.3 handshake, ECDSA P-256 certificate, \

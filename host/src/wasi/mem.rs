@@ -12,6 +12,13 @@ use wasi::Errno;
 /// gets a short transfer, which POSIX allows.
 pub(crate) const IOV_MAX: u32 = 1024;
 
+/// A guest iovec array read out of memory: `(address, length)` pairs, on
+/// the stack for up to eight (every read and write of a server's hot path).
+pub(crate) type Iovecs = smallvec::SmallVec<[(u32, u32); 8]>;
+
+/// Host slices over a guest `ciovec` array, for a vectored write.
+pub(crate) type IoSlices<'a> = smallvec::SmallVec<[IoSlice<'a>; 8]>;
+
 /// `ptr + off` as a guest address, `FAULT` if it leaves the 32-bit space.
 /// Every guest address the host derives goes through this or [`elem`]:
 /// nothing is added to a guest pointer unchecked.
@@ -129,11 +136,11 @@ impl<'a> GuestMem<'a> {
     /// The `(buf, len)` pairs of an iovec array (`iovec` and `ciovec` share
     /// a layout: two `u32`s). At most [`IOV_MAX`] entries are read, each
     /// checked to lie inside memory.
-    pub(crate) fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
+    pub(crate) fn iovecs(&self, ptr: u32, count: u32) -> Result<Iovecs, Errno> {
         let count = count.min(IOV_MAX);
         // The part of the array we read must be addressable.
         self.range(ptr, count.checked_mul(8).ok_or(wasi::ERRNO_FAULT)?)?;
-        let mut out = Vec::with_capacity(count as usize);
+        let mut out = Iovecs::with_capacity(count as usize);
         for i in 0..count {
             let at = elem(ptr, i as usize, 8)?;
             let buf = self.u32(at)?;
@@ -145,7 +152,7 @@ impl<'a> GuestMem<'a> {
     }
 
     /// Borrows the buffers of a `ciovec` array for a vectored write.
-    pub(crate) fn io_slices(&self, iovs: &[(u32, u32)]) -> Result<Vec<IoSlice<'_>>, Errno> {
+    pub(crate) fn io_slices(&self, iovs: &[(u32, u32)]) -> Result<IoSlices<'_>, Errno> {
         iovs.iter()
             .map(|&(p, l)| self.slice(p, l).map(IoSlice::new))
             .collect()
@@ -199,7 +206,7 @@ mod tests {
         m.put_u32(4, 8).unwrap();
         m.put_u32(8, 60).unwrap();
         m.put_u32(12, 100).unwrap(); // runs past the end
-        assert_eq!(m.iovecs(0, 1).unwrap(), vec![(32, 8)]);
+        assert_eq!(m.iovecs(0, 1).unwrap().as_slice(), &[(32, 8)]);
         assert_eq!(m.iovecs(0, 2), Err(wasi::ERRNO_FAULT));
         // A huge count cannot allocate: the array itself must fit in memory.
         assert_eq!(m.iovecs(0, u32::MAX), Err(wasi::ERRNO_FAULT));

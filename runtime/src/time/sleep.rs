@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::timer::TimerId;
 use crate::runtime::{try_with_reactor, with_reactor};
 
 /// Waits until `duration` has passed.
@@ -38,7 +39,7 @@ pub(crate) fn far_deadline(d: Duration) -> Instant {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    id: Option<u64>,
+    id: Option<TimerId>,
 }
 
 impl Sleep {

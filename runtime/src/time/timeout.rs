@@ -30,6 +30,12 @@ impl From<Elapsed> for std::io::Error {
 
 /// Runs `future`, giving up after `duration`.
 ///
+/// The clock starts when a poll first finds `future` pending — for
+/// `timeout(d, f).await` that is at once, as with tokio. A future that is
+/// ready on its first poll never reads the clock nor touches the timer
+/// heap (on wasm a clock read is a host call), so wrapping every read of a
+/// server in a timeout costs nothing when the data is already there.
+///
 /// ```
 /// use std::time::Duration;
 /// wasio::block_on(async {
@@ -38,15 +44,25 @@ impl From<Elapsed> for std::io::Error {
 /// });
 /// ```
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    timeout_at(far_deadline(duration), future)
+    Timeout {
+        future,
+        limit: Limit::After(duration),
+    }
 }
 
 /// Runs `future`, giving up at `deadline`.
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: sleep_until(deadline),
+        limit: Limit::Sleep(sleep_until(deadline)),
     }
+}
+
+/// A timeout's limit: a duration not yet started, or its running sleep.
+#[derive(Debug)]
+enum Limit {
+    After(Duration),
+    Sleep(Sleep),
 }
 
 pin_project! {
@@ -55,8 +71,7 @@ pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: F,
-        #[pin]
-        sleep: Sleep,
+        limit: Limit,
     }
 }
 
@@ -75,9 +90,62 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        match this.sleep.poll(cx) {
+        if let Limit::After(d) = *this.limit {
+            *this.limit = Limit::Sleep(sleep_until(far_deadline(d)));
+        }
+        let Limit::Sleep(sleep) = this.limit else {
+            unreachable!("the limit was started above")
+        };
+        match Pin::new(sleep).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::poll_fn;
+    use std::pin::pin;
+
+    use crate::runtime::with_reactor;
+
+    fn no_timers() -> bool {
+        with_reactor(|r| r.timers.is_empty())
+    }
+
+    #[test]
+    fn the_clock_starts_only_when_the_future_is_pending() {
+        crate::block_on(async {
+            assert_eq!(timeout(Duration::from_secs(5), async { 1 }).await, Ok(1));
+            assert!(no_timers(), "a ready future started a timer");
+
+            let mut first = true;
+            let pending_once = poll_fn(|cx| {
+                if std::mem::take(&mut first) {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(2)
+                }
+            });
+            {
+                let mut t = pin!(timeout(Duration::from_secs(5), pending_once));
+                poll_fn(|cx| {
+                    assert!(t.as_mut().poll(cx).is_pending());
+                    Poll::Ready(())
+                })
+                .await;
+                assert!(!no_timers(), "a pending future runs its timer");
+                assert_eq!(t.await, Ok(2));
+            }
+            assert!(no_timers(), "dropping the timeout cancels its timer");
+
+            // And a timeout that started still fires.
+            let never = std::future::pending::<()>();
+            assert!(timeout(Duration::from_millis(5), never).await.is_err());
+            assert!(no_timers());
+        });
     }
 }

@@ -1,31 +1,83 @@
-//! The timer heap: O(log n) insert, lazy O(log n) cancel.
+//! The timer heap: O(log n) insert, O(1) cancel.
+//!
+//! Timers live in a slab (an index and a generation name one), and the heap
+//! orders `(deadline, id)` pairs. Cancelling empties the slot at once; its
+//! heap entry is skipped when it surfaces (its generation no longer
+//! matches). No hashing on the per-request path: a `timeout` per read is
+//! an insert and a cancel, both a few loads and stores.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::task::Waker;
 use std::time::Instant;
+
+/// Names one timer: its slot and the generation that slot had then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TimerId {
+    index: u32,
+    /// 64 bits: a slot is reused on every request of a busy server, and a
+    /// stale heap entry must never match a later occupant.
+    gen: u64,
+}
+
+#[derive(Default)]
+struct Slot {
+    gen: u64,
+    waker: Option<Waker>,
+}
 
 /// Pending timers, nearest first.
 #[derive(Default)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, u64)>>,
-    wakers: HashMap<u64, Waker>,
-    next_id: u64,
+    heap: BinaryHeap<Reverse<(Instant, TimerId)>>,
+    slots: Vec<Slot>,
+    /// Empty slots, reused last-freed first (warm in the cache).
+    free: Vec<u32>,
+    live: usize,
 }
 
 impl Timers {
     /// Adds a timer; returns its id.
-    pub(crate) fn insert(&mut self, at: Instant, waker: Waker) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
+    pub(crate) fn insert(&mut self, at: Instant, waker: Waker) -> TimerId {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                // More than 2^32 live timers cannot fit in a guest's memory.
+                let i = u32::try_from(self.slots.len()).expect("timer slots");
+                self.slots.push(Slot::default());
+                i
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.waker = Some(waker);
+        let id = TimerId {
+            index,
+            gen: slot.gen,
+        };
+        self.live += 1;
         self.heap.push(Reverse((at, id)));
-        self.wakers.insert(id, waker);
         id
     }
 
+    fn slot(&mut self, id: TimerId) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.gen == id.gen && s.waker.is_some())
+    }
+
+    /// Empties a live slot and returns its waker.
+    fn take(&mut self, id: TimerId) -> Option<Waker> {
+        let slot = self.slot(id)?;
+        let waker = slot.waker.take();
+        slot.gen += 1;
+        self.free.push(id.index);
+        self.live -= 1;
+        waker
+    }
+
     /// Replaces the waker of a pending timer. `false` if it already fired.
-    pub(crate) fn update(&mut self, id: u64, waker: &Waker) -> bool {
-        match self.wakers.get_mut(&id) {
+    pub(crate) fn update(&mut self, id: TimerId, waker: &Waker) -> bool {
+        match self.slot(id).and_then(|s| s.waker.as_mut()) {
             Some(w) => {
                 if !w.will_wake(waker) {
                     *w = waker.clone();
@@ -37,18 +89,24 @@ impl Timers {
     }
 
     /// Forgets a timer (its heap entry is skipped when it surfaces).
-    pub(crate) fn cancel(&mut self, id: u64) {
-        self.wakers.remove(&id);
-        if self.wakers.is_empty() {
+    pub(crate) fn cancel(&mut self, id: TimerId) {
+        drop(self.take(id));
+        if self.live == 0 {
             self.heap.clear();
         }
     }
 
+    fn is_live(&self, id: TimerId) -> bool {
+        self.slots
+            .get(id.index as usize)
+            .is_some_and(|s| s.gen == id.gen && s.waker.is_some())
+    }
+
     /// The nearest live deadline.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
-        while let Some(Reverse((at, id))) = self.heap.peek() {
-            if self.wakers.contains_key(id) {
-                return Some(*at);
+        while let Some(&Reverse((at, id))) = self.heap.peek() {
+            if self.is_live(id) {
+                return Some(at);
             }
             self.heap.pop();
         }
@@ -57,12 +115,12 @@ impl Timers {
 
     /// Wakes every timer due at `now`.
     pub(crate) fn fire(&mut self, now: Instant) {
-        while let Some(Reverse((at, id))) = self.heap.peek().copied() {
+        while let Some(&Reverse((at, id))) = self.heap.peek() {
             if at > now {
                 break;
             }
             self.heap.pop();
-            if let Some(w) = self.wakers.remove(&id) {
+            if let Some(w) = self.take(id) {
                 w.wake();
             }
         }
@@ -70,13 +128,13 @@ impl Timers {
 
     /// Whether no timer is pending.
     pub(crate) fn is_empty(&self) -> bool {
-        self.wakers.is_empty()
+        self.live == 0
     }
 
     /// Live timers.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.wakers.len()
+        self.live
     }
 }
 
@@ -115,5 +173,30 @@ mod tests {
         assert!(!t.update(a, &w));
         assert_eq!(t.next_deadline(), None);
         assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn a_reused_slot_is_not_named_by_an_old_id() {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        let w = Waker::from(c.clone());
+        let mut t = Timers::default();
+        let now = Instant::now();
+        let _keep = t.insert(now + Duration::from_secs(60), w.clone());
+        let old = t.insert(now + Duration::from_millis(10), w.clone());
+        t.cancel(old);
+        // The freed slot is taken again, later in time.
+        let new = t.insert(now + Duration::from_millis(50), w.clone());
+        assert_ne!(old, new);
+        assert!(!t.update(old, &w), "an old id names nothing");
+        t.cancel(old); // and cancelling it leaves the new timer alone
+        assert_eq!(t.len(), 2);
+        // The stale entry at +10 ms surfaces first and wakes nobody.
+        t.fire(now + Duration::from_millis(20));
+        assert_eq!(c.0.load(Ordering::SeqCst), 0);
+        assert_eq!(t.next_deadline(), Some(now + Duration::from_millis(50)));
+        t.fire(now + Duration::from_millis(50));
+        assert_eq!(c.0.load(Ordering::SeqCst), 1);
+        assert!(!t.update(new, &w));
+        assert_eq!(t.len(), 1);
     }
 }

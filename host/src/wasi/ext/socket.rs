@@ -152,11 +152,7 @@ impl WasiCtx {
                 if nonblocking {
                     return Err(ERRNO_INPROGRESS.into());
                 }
-                let token = self.arm(fd)?;
-                let deadline = self.deadline;
-                if !self.reactor.wait_for(token, Direction::Write, deadline)? {
-                    return Err(self.timed_out());
-                }
+                self.wait_io(fd, Direction::Write)?;
                 match rustix::net::sockopt::socket_error(&self.sock(fd)?.fd)? {
                     Ok(()) => Ok(()),
                     Err(e) => Err(e.into()),

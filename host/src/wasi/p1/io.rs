@@ -2,19 +2,18 @@
 //!
 //! Host sockets are always non-blocking (mio needs that). A guest fd
 //! without `NONBLOCK` must still block, so an operation that would block
-//! waits on the reactor and tries again; with `NONBLOCK` the guest gets
-//! `AGAIN`. Host standard streams stay in whatever mode they were handed to
-//! us (changing them would change the parent's terminal), so for them the
-//! wait happens before the call, with `poll(2)`. FIFOs and character
-//! devices the guest opens are ours alone: non-blocking on the host, and
-//! waited on with `poll(2)` too, so `--timeout` bounds every wait.
+//! waits and tries again; with `NONBLOCK` the guest gets `AGAIN`. The wait
+//! is a one-subscription `poll_oneoff` ([`WasiCtx::wait_io`]), bounded by
+//! `--timeout`: readiness has one definition on the host. Host standard
+//! streams stay in whatever mode they were handed to us (changing them
+//! would change the parent's terminal), so for them the look or wait
+//! happens before the call. FIFOs and character devices the guest opens
+//! are ours alone and non-blocking on the host, like sockets.
 
 use std::io;
 use std::os::fd::BorrowedFd;
-use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
-use rustix::io::Errno as Os;
 
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
@@ -22,7 +21,9 @@ use crate::wasi::reactor::Direction;
 use crate::wasi::table::{Descriptor, Object};
 
 impl WasiCtx {
-    /// Runs `op` on the object behind `fd`, blocking as the guest's flags ask.
+    /// Runs `op` on the object behind `fd`, blocking as the guest's flags
+    /// ask. Every wait here is [`WasiCtx::wait_io`]: readiness is decided
+    /// where `poll_oneoff` decides it.
     pub(crate) fn blocking<T>(
         &mut self,
         fd: u32,
@@ -30,47 +31,40 @@ impl WasiCtx {
         mut op: impl FnMut(&Object) -> io::Result<T>,
     ) -> Result<T> {
         loop {
-            let deadline = self.deadline;
-            let d = self.table.get_mut(fd)?;
+            let d = self.table.get(fd)?;
             if let Object::Stdio(_) = d.object {
                 // The host's stdio may be in blocking mode (it is shared,
-                // never switched): wait before the call, and without a
-                // deadline let the call itself block.
-                if !stream_wait(d.object.fd(), dir, d.nonblocking(), deadline, true)? {
-                    return Err(if d.nonblocking() {
-                        wasi::ERRNO_AGAIN.into()
-                    } else {
-                        self.timed_out()
-                    });
+                // never switched), so the call itself could block: look (or
+                // wait, bounded by the deadline) before it. Without a
+                // deadline a blocking call goes ahead and lets it block.
+                if d.nonblocking() {
+                    if !self.ready_now(fd, dir)? {
+                        return Err(wasi::ERRNO_AGAIN.into());
+                    }
+                } else if self.deadline.is_some() {
+                    self.wait_io(fd, dir)?;
                 }
             }
+            let d = self.table.get(fd)?;
             match op(&d.object) {
                 Ok(v) => return Ok(v),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock && d.object.is_socket() => {
+                // Sockets and our own pipes are non-blocking on the host:
+                // try first, wait only when the call would block.
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        && (d.object.is_socket() || matches!(d.object, Object::Pipe(_))) =>
+                {
                     let nonblocking = d.nonblocking();
-                    let token = self.arm(fd)?;
-                    self.reactor.clear(token, dir);
+                    if d.object.is_socket() {
+                        // The remembered edge is spent.
+                        let token = self.arm(fd)?;
+                        self.reactor.clear(token, dir);
+                    }
                     if nonblocking {
                         return Err(wasi::ERRNO_AGAIN.into());
                     }
-                    if !self.reactor.wait_for(token, dir, deadline)? {
-                        return Err(self.timed_out());
-                    }
-                }
-                // Our own pipes are non-blocking on the host: try first,
-                // and wait (bounded by the deadline, for ever without one)
-                // only when the call would block.
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        && matches!(d.object, Object::Pipe(_)) =>
-                {
-                    if d.nonblocking() {
-                        return Err(wasi::ERRNO_AGAIN.into());
-                    }
-                    if !stream_wait(d.object.fd(), dir, false, deadline, false)? {
-                        return Err(self.timed_out());
-                    }
+                    self.wait_io(fd, dir)?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -96,44 +90,6 @@ impl WasiCtx {
                 Object::Stdio(raw) => self.reactor.deregister(t, raw),
                 _ => self.reactor.forget(t),
             }
-        }
-    }
-}
-
-/// Level-triggered readiness of a polled stream (host stdio or an
-/// [`Object::Pipe`]), waiting until `deadline` (not at all when
-/// `nonblocking`; for ever when there is no deadline). When `host_blocks`
-/// and there is no deadline, a blocking caller goes ahead at once and lets
-/// the system call itself block.
-pub(crate) fn stream_wait(
-    fd: BorrowedFd<'_>,
-    dir: Direction,
-    nonblocking: bool,
-    deadline: Option<Instant>,
-    host_blocks: bool,
-) -> Result<bool> {
-    if !nonblocking && deadline.is_none() && host_blocks {
-        return Ok(true);
-    }
-    loop {
-        let timeout = if nonblocking {
-            Some(Duration::ZERO)
-        } else {
-            deadline.map(|at| at.saturating_duration_since(Instant::now()))
-        };
-        let timeout = timeout.map(|t| rustix::time::Timespec {
-            tv_sec: t.as_secs() as i64,
-            tv_nsec: t.subsec_nanos() as _,
-        });
-        match stream_poll(fd, dir, timeout.as_ref()) {
-            Ok(Some(_)) => return Ok(true),
-            Ok(None) => {
-                if nonblocking || deadline.is_some_and(|at| Instant::now() >= at) {
-                    return Ok(false);
-                }
-            }
-            Err(Os::INTR) => {}
-            Err(e) => return Err(e.into()),
         }
     }
 }

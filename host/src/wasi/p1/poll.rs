@@ -1,4 +1,9 @@
-//! `poll_oneoff`: wait for clocks and fds in one call.
+//! `poll_oneoff`: wait for clocks and fds in one call — and the one place
+//! the host decides readiness. `poll_oneoff`, `wasio_poll_v1.wait` and every
+//! blocking call (a read, write, accept or connect on a blocking fd waits
+//! as a one-subscription poll, [`WasiCtx::wait_io`]) go through
+//! [`WasiCtx::wait_ready`]; `FIONREAD` is asked in one function
+//! ([`readable_bytes`]).
 //!
 //! Clocks become the wait's timeout. Regular files are always ready.
 //! Sockets are armed once in the persistent reactor and answered from its
@@ -8,6 +13,7 @@
 //! subscription that is wrong (bad fd, missing right, unknown clock) gets an
 //! event carrying its own errno; the other subscriptions are still served.
 
+use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use wasi::*;
@@ -31,17 +37,33 @@ const EVENT_SIZE: u32 = 32;
 enum Sub {
     Clock(Instant),
     Fd(u32, Direction),
+    /// A blocking call's own wait on its fd: as `Fd`, but the call has
+    /// checked its rights already (`RIGHTS_POLL_FD_READWRITE` is not
+    /// needed to block in a read).
+    Call(u32, Direction),
     /// Answered at once with this errno.
     Bad(Errno),
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Event {
     userdata: u64,
-    error: u16,
+    error: Errno,
     kind: u8,
     nbytes: u64,
     flags: u16,
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event {
+            userdata: 0,
+            error: ERRNO_SUCCESS,
+            kind: 0,
+            nbytes: 0,
+            flags: 0,
+        }
+    }
 }
 
 /// One parsed subscription: its userdata, its type tag and what it asks.
@@ -77,7 +99,7 @@ fn write_events(mem: &mut GuestMem, events_ptr: u32, events: &[Event], out: u32)
     for (i, e) in events.iter().enumerate() {
         let mut b = [0u8; EVENT_SIZE as usize];
         b[0..8].copy_from_slice(&e.userdata.to_le_bytes());
-        b[8..10].copy_from_slice(&e.error.to_le_bytes());
+        b[8..10].copy_from_slice(&e.error.raw().to_le_bytes());
         b[10] = e.kind;
         b[16..24].copy_from_slice(&e.nbytes.to_le_bytes());
         b[24..26].copy_from_slice(&e.flags.to_le_bytes());
@@ -86,13 +108,9 @@ fn write_events(mem: &mut GuestMem, events_ptr: u32, events: &[Event], out: u32)
     Ok(mem.put_u32(out, events.len() as u32)?)
 }
 
-/// Bytes readable now on the host fd of a watched registration (0 when
-/// the system cannot say, as for a listening socket).
-fn readable_bytes(fd: std::os::fd::RawFd) -> u64 {
-    // SAFETY: a registration's fd stays open until the registration is
-    // released at `fd_close`, and reports are turned into events within
-    // the same host call that took them, before any close can run.
-    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+/// Bytes readable now on `fd` (`FIONREAD`; 0 when the system cannot say,
+/// as for a listening socket). The only place the host asks.
+fn readable_bytes(fd: BorrowedFd<'_>) -> u64 {
     rustix::io::ioctl_fionread(fd).unwrap_or(0)
 }
 
@@ -156,11 +174,34 @@ impl WasiCtx {
         write_events(mem, events_ptr, &events, out)
     }
 
-    /// The one wait behind `poll_oneoff` and `wasio_poll_v1.wait`: scans
-    /// the one-off subscriptions (and, when `reports` is not 0, takes up
-    /// to that many reports of watched fds), and until something is ready
-    /// lets the reactor wait for the nearest clock, the deadline or an OS
-    /// event. One-off events come first, then reports.
+    /// Whether `fd` is ready in `dir` this instant (no wait, no
+    /// registration): a non-blocking call's look before a call that could
+    /// block on the host.
+    pub(crate) fn ready_now(&mut self, fd: u32, dir: Direction) -> Result<bool> {
+        Ok(self.fd_ready(fd, dir, false, false)?.is_some())
+    }
+
+    /// A blocking call's wait: until `fd` is ready in `dir`, bounded by
+    /// the run's deadline (then the run ends, as `--timeout` says). It is a
+    /// one-subscription [`WasiCtx::wait_ready`], so a blocking read and a
+    /// `poll_oneoff` on the same fd can never disagree.
+    pub(crate) fn wait_io(&mut self, fd: u32, dir: Direction) -> Result<()> {
+        let tag = match dir {
+            Direction::Read => EVENTTYPE_FD_READ.raw(),
+            Direction::Write => EVENTTYPE_FD_WRITE.raw(),
+        };
+        let events = self.wait_ready(&[(0, tag, Sub::Call(fd, dir))], 0)?;
+        match events.first() {
+            Some(e) if e.error != ERRNO_SUCCESS => Err(e.error.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The one wait behind `poll_oneoff`, `wasio_poll_v1.wait` and blocking
+    /// calls: scans the one-off subscriptions (and, when `reports` is not
+    /// 0, takes up to that many reports of watched fds), and until
+    /// something is ready lets the reactor wait for the nearest clock, the
+    /// deadline or an OS event. One-off events come first, then reports.
     fn wait_ready(&mut self, subs: &[Parsed], reports: usize) -> Result<Vec<Event>> {
         let mut events = Vec::new();
         let mut taken = Vec::new();
@@ -176,7 +217,7 @@ impl WasiCtx {
                 self.reactor.take_reports(room, &mut taken);
             }
             if !events.is_empty() || !taken.is_empty() {
-                if first {
+                if first && (subs.len() > 1 || reports > 0) {
                     // Something was ready at once, but the kernel may hold
                     // events the readiness table has not seen yet: collect
                     // them without waiting and add what became ready, so a
@@ -235,7 +276,7 @@ impl WasiCtx {
             let before = events.len();
             let ev = |error: Errno| Event {
                 userdata,
-                error: error.raw(),
+                error,
                 kind: tag,
                 ..Default::default()
             };
@@ -243,19 +284,21 @@ impl WasiCtx {
                 Sub::Bad(e) => events.push(ev(e)),
                 Sub::Clock(at) if at <= now => events.push(ev(ERRNO_SUCCESS)),
                 Sub::Clock(at) => next_clock = Some(next_clock.map_or(at, |c| c.min(at))),
-                Sub::Fd(fd, dir) => match self.fd_ready(fd, dir, first) {
-                    Ok(Some((nbytes, hup))) => events.push(Event {
-                        nbytes,
-                        flags: if hup {
-                            EVENTRWFLAGS_FD_READWRITE_HANGUP
-                        } else {
-                            0
-                        },
-                        ..ev(ERRNO_SUCCESS)
-                    }),
-                    Ok(None) => {}
-                    Err(e) => events.push(ev(e)),
-                },
+                Sub::Fd(fd, dir) | Sub::Call(fd, dir) => {
+                    match self.fd_ready(fd, dir, first, matches!(sub, Sub::Fd(..))) {
+                        Ok(Some((nbytes, hup))) => events.push(Event {
+                            nbytes,
+                            flags: if hup {
+                                EVENTRWFLAGS_FD_READWRITE_HANGUP
+                            } else {
+                                0
+                            },
+                            ..ev(ERRNO_SUCCESS)
+                        }),
+                        Ok(None) => {}
+                        Err(e) => events.push(ev(e)),
+                    }
+                }
             }
             answered[i] = events.len() > before;
         }
@@ -269,13 +312,16 @@ impl WasiCtx {
             Direction::Write => (EVENTTYPE_FD_WRITE.raw(), r.readiness.write_closed),
         };
         let nbytes = if r.watch.nbytes && r.dir == Direction::Read {
-            readable_bytes(r.watch.host_fd)
+            // SAFETY: a registration's fd stays open until the registration
+            // is released at `fd_close`, and reports are turned into events
+            // within the host call that took them, before any close runs.
+            readable_bytes(unsafe { BorrowedFd::borrow_raw(r.watch.host_fd) })
         } else {
             0
         };
         Event {
             userdata: r.watch.userdata,
-            error: 0,
+            error: ERRNO_SUCCESS,
             kind,
             nbytes,
             flags: if hup {
@@ -286,15 +332,22 @@ impl WasiCtx {
         }
     }
 
-    /// Whether `fd` is ready in `dir` now: `Some((nbytes, hangup))`.
+    /// Whether `fd` is ready in `dir` now: `Some((nbytes, hangup))`. On
+    /// the `first` look of a wait, an fd the reactor does not watch yet is
+    /// registered, so the wait can sleep until it changes. `poll_right`:
+    /// the fd needs `RIGHTS_POLL_FD_READWRITE` (a subscription does; a
+    /// blocking call's own wait does not).
     fn fd_ready(
         &mut self,
         fd: u32,
         dir: Direction,
         first: bool,
+        poll_right: bool,
     ) -> std::result::Result<Option<(u64, bool)>, Errno> {
         let d = self.table.get(fd)?;
-        d.check(RIGHTS_POLL_FD_READWRITE)?;
+        if poll_right {
+            d.check(RIGHTS_POLL_FD_READWRITE)?;
+        }
         match &d.object {
             Object::File(f) => {
                 let nbytes = match dir {
@@ -318,9 +371,7 @@ impl WasiCtx {
                     Ok(Some(flags)) => {
                         let hup = flags.contains(rustix::event::PollFlags::HUP);
                         let nbytes = match dir {
-                            Direction::Read => {
-                                rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0)
-                            }
+                            Direction::Read => readable_bytes(d.object.fd()),
                             Direction::Write => 0,
                         };
                         Ok(Some((nbytes, hup)))
@@ -354,7 +405,7 @@ impl WasiCtx {
                     (Direction::Read, Object::Socket(s))
                         if !s.listening && s.kind == SocketKind::Stream =>
                     {
-                        let n = rustix::io::ioctl_fionread(d.object.fd()).unwrap_or(0);
+                        let n = readable_bytes(d.object.fd());
                         if n == 0 && !r.read_closed && !r.error {
                             // The remembered edge is stale (an earlier read
                             // drained the socket without seeing EAGAIN):

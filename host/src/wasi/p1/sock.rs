@@ -1,6 +1,5 @@
 //! `sock_*`: the four socket calls preview1 has.
 
-use std::io::IoSlice;
 use std::net::Shutdown;
 
 use rustix::net::RecvFlags;
@@ -139,7 +138,7 @@ impl WasiCtx {
         }
         let iovs = mem.iovecs(iovs, n)?;
         let sent = {
-            let bufs: Vec<IoSlice<'_>> = mem.io_slices(&iovs)?;
+            let bufs = mem.io_slices(&iovs)?;
             if bufs.iter().all(|b| b.is_empty()) {
                 0
             } else {
