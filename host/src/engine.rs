@@ -19,40 +19,56 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 
 /// A wasmtime engine and the directory where compiled modules are kept.
 pub struct HostEngine {
-    /// The engine (Cranelift, epoch interruption on).
+    /// The engine (Cranelift; epoch interruption when `interruptible`).
     pub engine: Engine,
+    /// Whether compiled code checks the epoch (what `--timeout` needs).
+    pub interruptible: bool,
     /// Compiled-code cache directory, when enabled.
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Builds the engine every run and compile uses. Epoch interruption is
-/// always compiled in, so one cached or precompiled artifact serves runs
-/// with and without `--timeout`.
-pub fn engine(cache_dir: Option<&Path>) -> Result<HostEngine> {
+/// Builds the engine a run or compile uses. `interruptible` compiles epoch
+/// checks in (a load and a compare at every function entry and loop back
+/// edge: about a tenth of a server guest's own CPU time), which is what
+/// lets `--timeout` stop a guest spinning in a loop; a run without
+/// `--timeout` goes without. The compilation cache keys on the engine's
+/// configuration, so both kinds of code are cached side by side.
+pub fn engine(cache_dir: Option<&Path>, interruptible: bool) -> Result<HostEngine> {
     let mut config = Config::new();
-    config.epoch_interruption(true);
+    config.epoch_interruption(interruptible);
     let engine = Engine::new(&config)
         .map_err(anyhow::Error::from)
         .context("configuring wasmtime")?;
     Ok(HostEngine {
         engine,
+        interruptible,
         cache_dir: cache_dir.map(Path::to_path_buf),
     })
 }
 
 impl HostEngine {
     /// Loads a module like [`load`], going through the compilation cache.
+    /// Run the module on [`Module::engine`]: a module precompiled by
+    /// `wasio compile` always has epoch checks, so it is loaded on an
+    /// interruptible engine even when this one is not. The flag says which
+    /// (a store on an interruptible engine needs an epoch deadline).
     ///
     /// The cache holds one uncompressed `.cwasm` per (module bytes, engine
     /// configuration, wasio version), so a hit is a memory-mapped load with
     /// no decompression: the cheapest start wasmtime offers.
-    pub fn load(&self, path: &Path) -> Result<Module> {
+    pub fn load(&self, path: &Path) -> Result<(Module, bool)> {
         let started = std::time::Instant::now();
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut interruptible = self.interruptible;
         let (module, cached) = match (&self.cache_dir, Engine::detect_precompiled(&bytes)) {
             (Some(dir), None) if bytes.starts_with(b"\0asm") => {
                 self.through_cache(dir, &bytes, path)?
+            }
+            (_, Some(_)) if !self.interruptible => {
+                interruptible = true;
+                let e = engine(None, true)?;
+                (from_bytes(&e.engine, &bytes, path)?, false)
             }
             _ => (from_bytes(&self.engine, &bytes, path)?, false),
         };
@@ -62,7 +78,7 @@ impl HostEngine {
             "{}",
             if cached { "module loaded from the compilation cache" } else { "module ready" }
         );
-        Ok(module)
+        Ok((module, interruptible))
     }
 
     fn through_cache(&self, dir: &Path, bytes: &[u8], path: &Path) -> Result<(Module, bool)> {
@@ -146,7 +162,9 @@ fn from_bytes(engine: &Engine, bytes: &[u8], path: &Path) -> Result<Module> {
     }
 }
 
-/// `wasio compile`: writes native code for `input` to `output`.
+/// `wasio compile`: writes native code for `input` to `output`. Give it
+/// an interruptible engine ([`engine`]): the artifact then serves runs
+/// with and without `--timeout`.
 pub fn compile(engine: &Engine, input: &Path, output: &Path) -> Result<()> {
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     if !bytes.starts_with(b"\0asm") {
@@ -170,7 +188,7 @@ mod tests {
     #[test]
     fn cache_hits_after_a_miss_and_survives_a_corrupt_entry() {
         let dir = tempfile::tempdir().unwrap();
-        let he = engine(Some(dir.path())).unwrap();
+        let he = engine(Some(dir.path()), false).unwrap();
         let p = Path::new("empty.wasm");
         let (_, hit) = he.through_cache(dir.path(), EMPTY, p).unwrap();
         assert!(!hit);
@@ -186,7 +204,7 @@ mod tests {
 
     #[test]
     fn cache_key_depends_on_the_bytes() {
-        let he = engine(None).unwrap();
+        let he = engine(None, false).unwrap();
         let mut other = EMPTY.to_vec();
         other.extend_from_slice(&[0, 1, 0]); // an empty custom section
         assert_ne!(he.cache_key(EMPTY), he.cache_key(&other));

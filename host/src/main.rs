@@ -23,7 +23,7 @@ fn main() -> ExitCode {
                 .output
                 .clone()
                 .unwrap_or_else(|| args.module.with_extension("cwasm"));
-            wasio_host::engine::engine(None)
+            wasio_host::engine::engine(None, true)
                 .and_then(|e| wasio_host::engine::compile(&e.engine, &args.module, &out))
                 .map(|()| 0)
         }

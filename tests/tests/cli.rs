@@ -255,6 +255,39 @@ fn precompiled_modules_run() {
         LIMIT,
     );
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    // A run without --timeout compiles without epoch checks, but a
+    // precompiled artifact carries them: --timeout still stops it.
+    let out = run(
+        wasio()
+            .args(["run", "--no-cache", "--timeout", "500ms"])
+            .arg(&cwasm)
+            .args(["spin", "30"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+}
+
+/// The compilation cache keeps code with and without epoch checks apart:
+/// a module cached by a plain run is still stopped by `--timeout` later.
+#[test]
+fn timeout_holds_after_a_run_without_it_filled_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let with_cache = |args: &[&str]| {
+        let mut c = wasio();
+        c.arg("run")
+            .arg("--cache-dir")
+            .arg(cache.path())
+            .args(args)
+            .arg(wasm("limits"));
+        c
+    };
+    let out = run(with_cache(&[]).args(["exit", "3"]), LIMIT);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = run(
+        with_cache(&["--timeout", "500ms"]).args(["spin", "30"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
 }
 
 #[test]

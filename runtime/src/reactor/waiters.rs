@@ -6,13 +6,18 @@
 use std::os::fd::RawFd;
 use std::task::Waker;
 
+use smallvec::SmallVec;
+
 use crate::sys::Direction;
 
 const NONE: u32 = u32::MAX;
 
+/// The tasks waiting on one (fd, direction): inline for the usual one.
+type Wakers = SmallVec<[Waker; 1]>;
+
 struct Slot {
     /// Waiting tasks, by direction (0 read, 1 write).
-    wakers: [Vec<Waker>; 2],
+    wakers: [Wakers; 2],
     /// Where this key sits in `Waiters::per_wait`, by direction.
     per_wait_at: [u32; 2],
 }
