@@ -304,6 +304,25 @@ fn stats(v: &mut [f64]) -> (f64, f64, f64) {
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
+/// The ratio of `x` to `base` over runs: the median of the per-run ratios
+/// when both have one sample per run (run i measured them back to back,
+/// so the machine's slow swings cancel), else the ratio of the medians.
+fn ratio(x: &[f64], base: &[f64], x_med: f64, base_med: f64) -> Option<f64> {
+    if x.len() == base.len() {
+        let mut r: Vec<f64> = x
+            .iter()
+            .zip(base)
+            .filter(|(_, b)| **b != 0.0)
+            .map(|(a, b)| a / b)
+            .collect();
+        if r.is_empty() {
+            return None;
+        }
+        return Some(stats(&mut r).0);
+    }
+    (base_med != 0.0).then(|| x_med / base_med)
+}
+
 fn table(
     title: &str,
     configs: &[&str],
@@ -327,6 +346,8 @@ fn table(
         let unit = &units[metric];
         let _ = write!(md, "| {scenario} | {metric} | {unit} |");
         let mut med = BTreeMap::new();
+        // In run order (stats sorts): the per-run ratios pair them up.
+        let in_order: BTreeMap<String, Vec<f64>> = by_config.clone();
         for c in configs {
             match by_config.get_mut(*c) {
                 Some(v) if !v.is_empty() => {
@@ -334,7 +355,8 @@ fn table(
                     med.insert(*c, m);
                     let _ = write!(md, " {m:.1} ({lo:.1}–{hi:.1}) |");
                     rows.push(json!({"scenario": scenario, "metric": metric, "unit": unit,
-                        "config": c, "median": m, "min": lo, "max": hi, "samples": v}));
+                        "config": c, "median": m, "min": lo, "max": hi,
+                        "samples": in_order[*c]}));
                 }
                 _ => {
                     let _ = write!(md, " – |");
@@ -342,11 +364,15 @@ fn table(
             }
         }
         for c in configs.iter().filter(|c| **c != baseline) {
-            match (med.get(c), med.get(baseline)) {
-                (Some(x), Some(b)) if *b != 0.0 => {
-                    let _ = write!(md, " {:.2} |", x / b);
+            let r = match (med.get(c), med.get(baseline)) {
+                (Some(x), Some(b)) => ratio(&in_order[*c], &in_order[baseline], *x, *b),
+                _ => None,
+            };
+            match r {
+                Some(r) => {
+                    let _ = write!(md, " {r:.2} |");
                 }
-                _ => {
+                None => {
                     let _ = write!(md, " – |");
                 }
             }
@@ -721,7 +747,8 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max). The host is a \
+        "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max); a ratio is the \
+         median of the per-run ratios (each run measures every configuration back to back). The host is a \
          release build; every compared program (wasm guest, native wasio, tokio) is built with \
          the `{profile}` profile. Servers on core 0, \
          load generator on core 1. Network: closed-loop connections, {secs} s each, 64-byte echo \
@@ -781,4 +808,20 @@ fn main() {
     )
     .expect("latest.json");
     eprintln!("bench: wrote {}", dir.join("latest.md").display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ratio;
+
+    #[test]
+    fn ratios_pair_the_runs() {
+        // Run 2 caught the baseline in a slow minute: pairing discounts it.
+        let x = [10.0, 20.0, 30.0];
+        let base = [10.0, 40.0, 15.0];
+        assert_eq!(ratio(&x, &base, 20.0, 15.0), Some(1.0));
+        // Unpaired (a run is missing) falls back to the ratio of medians.
+        assert_eq!(ratio(&x[..2], &base, 15.0, 15.0), Some(1.0));
+        assert_eq!(ratio(&[1.0], &[0.0], 1.0, 0.0), None);
+    }
 }
