@@ -23,7 +23,7 @@ pub(crate) struct Reactor {
     /// `readable()`/`writable()` answer from, as tokio's readiness does: an
     /// edge consumed by a read that did not drain the socket stays ready.
     /// Indexed by fd (fds are small and dense; this is on every wake-up).
-    readiness: Vec<u8>,
+    readiness: sys::FdBits,
     pub(crate) timers: Timers,
     /// The clock when the last wait ended: "now" for timers, to within a
     /// turn of the run queue, without a clock read (a host call on wasm).
@@ -36,7 +36,7 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<Self> {
         Ok(Self {
             waiters: waiters::Waiters::default(),
-            readiness: Vec::new(),
+            readiness: sys::FdBits::default(),
             timers: Timers::default(),
             last_now: None,
             sys: sys::Poller::new()?,
@@ -68,28 +68,19 @@ impl Reactor {
     /// Whether `fd` was last seen ready in `dir` (and no operation has
     /// found it blocked since).
     pub(crate) fn is_ready(&self, fd: RawFd, dir: Direction) -> bool {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.readiness.get(i))
-            .is_some_and(|b| b & bit(dir) != 0)
+        self.readiness.get(fd) & bit(dir) != 0
     }
 
     fn set_ready(&mut self, fd: RawFd, dir: Direction) {
-        let Ok(i) = usize::try_from(fd) else { return };
-        if i >= self.readiness.len() {
-            self.readiness.resize(i + 1, 0);
-        }
-        self.readiness[i] = (self.readiness[i] | bit(dir)) & !blocked_bit(dir);
+        self.readiness.remove(fd, blocked_bit(dir));
+        self.readiness.insert(fd, bit(dir));
     }
 
     /// Whether an operation is known to block on `fd` in `dir` until the
     /// poller reports it again (see [`Reactor::mark_blocked`]): the caller
     /// can wait without trying.
     pub(crate) fn is_blocked(&self, fd: RawFd, dir: Direction) -> bool {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.readiness.get(i))
-            .is_some_and(|b| b & blocked_bit(dir) != 0)
+        self.readiness.get(fd) & blocked_bit(dir) != 0
     }
 
     /// An operation on `fd` in `dir` blocked, or drained it (a stream read
@@ -104,22 +95,13 @@ impl Reactor {
         if !self.sys.reports_again(fd) {
             return;
         }
-        let Ok(i) = usize::try_from(fd) else { return };
-        if i >= self.readiness.len() {
-            self.readiness.resize(i + 1, 0);
-        }
-        self.readiness[i] |= blocked_bit(dir);
+        self.readiness.insert(fd, blocked_bit(dir));
     }
 
     /// An operation on `fd` in `dir` would block: it is not ready until the
     /// poller says so again.
     pub(crate) fn clear_ready(&mut self, fd: RawFd, dir: Direction) {
-        if let Some(b) = usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.readiness.get_mut(i))
-        {
-            *b &= !bit(dir);
-        }
+        self.readiness.remove(fd, bit(dir));
     }
 
     /// `fd` is being closed: drop its waiters (waking them, so nobody
@@ -128,12 +110,7 @@ impl Reactor {
         for dir in [Direction::Read, Direction::Write] {
             self.waiters.wake(fd, dir);
         }
-        if let Some(b) = usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.readiness.get_mut(i))
-        {
-            *b = 0;
-        }
+        self.readiness.remove(fd, u8::MAX);
         self.sys.forget(fd);
     }
 

@@ -50,8 +50,11 @@ pub(crate) enum Signal {
     Terminate,
 }
 
+mod fd_bits;
 pub(crate) mod net_types;
 pub(crate) mod sockopt;
+
+pub(crate) use fd_bits::FdBits;
 
 #[cfg(target_os = "wasi")]
 mod wasi;

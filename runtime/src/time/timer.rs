@@ -26,6 +26,13 @@ struct Slot {
     waker: Option<Waker>,
 }
 
+impl Slot {
+    /// Whether `id` names this slot's pending timer.
+    fn names(&self, id: TimerId) -> bool {
+        self.gen == id.gen && self.waker.is_some()
+    }
+}
+
 /// Pending timers, nearest first.
 #[derive(Default)]
 pub(crate) struct Timers {
@@ -59,10 +66,11 @@ impl Timers {
         id
     }
 
+    /// The slot `id` names while its timer is pending.
     fn slot(&mut self, id: TimerId) -> Option<&mut Slot> {
         self.slots
             .get_mut(id.index as usize)
-            .filter(|s| s.gen == id.gen && s.waker.is_some())
+            .filter(|s| s.names(id))
     }
 
     /// Empties a live slot and returns its waker.
@@ -99,7 +107,7 @@ impl Timers {
     fn is_live(&self, id: TimerId) -> bool {
         self.slots
             .get(id.index as usize)
-            .is_some_and(|s| s.gen == id.gen && s.waker.is_some())
+            .is_some_and(|s| s.names(id))
     }
 
     /// The nearest live deadline.

@@ -31,7 +31,7 @@ impl WasiCtx {
         mut op: impl FnMut(&Object) -> io::Result<T>,
     ) -> Result<T> {
         loop {
-            let d = self.table.get(fd)?;
+            let mut d = self.table.get(fd)?;
             if let Object::Stdio(_) = d.object {
                 // The host's stdio may be in blocking mode (it is shared,
                 // never switched), so the call itself could block: look (or
@@ -44,8 +44,10 @@ impl WasiCtx {
                 } else if self.deadline.is_some() {
                     self.wait_io(fd, dir)?;
                 }
+                // Looked up again only here: the hot path (a socket) does
+                // one table lookup per call.
+                d = self.table.get(fd)?;
             }
-            let d = self.table.get(fd)?;
             match op(&d.object) {
                 Ok(v) => return Ok(v),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
-use super::{Direction, Registration};
+use super::{Direction, FdBits, Registration};
 
 pub(crate) mod net;
 
@@ -32,7 +32,7 @@ pub(crate) struct Poller {
     events: Events,
     /// Per-fd state (`REGISTERED`, `ALWAYS_READY`, `CLOSED`), indexed by
     /// fd: it is asked on every wait and every short read.
-    fds: Vec<u8>,
+    fds: FdBits,
     waker: Arc<mio::Waker>,
 }
 
@@ -58,29 +58,14 @@ impl Poller {
         Ok(Self {
             poll,
             events: Events::with_capacity(1024),
-            fds: Vec::new(),
+            fds: FdBits::default(),
             waker,
         })
     }
 
-    fn state(&self, fd: RawFd) -> u8 {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.fds.get(i).copied())
-            .unwrap_or(0)
-    }
-
-    fn set_state(&mut self, fd: RawFd, bits: u8) {
-        let Ok(i) = usize::try_from(fd) else { return };
-        if i >= self.fds.len() {
-            self.fds.resize(i + 1, 0);
-        }
-        self.fds[i] = bits;
-    }
-
     /// Registers `fd` (once), for both directions, until `forget`.
     pub(crate) fn add_interest(&mut self, fd: RawFd, _dir: Direction) -> io::Result<Registration> {
-        let st = self.state(fd);
+        let st = self.fds.get(fd);
         if st & REGISTERED != 0 {
             return Ok(Registration::Persistent);
         }
@@ -93,11 +78,11 @@ impl Poller {
             Interest::READABLE | Interest::WRITABLE,
         ) {
             Ok(()) => {
-                self.set_state(fd, REGISTERED);
+                self.fds.set(fd, REGISTERED);
                 Ok(Registration::Persistent)
             }
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
-                self.set_state(fd, ALWAYS_READY);
+                self.fds.set(fd, ALWAYS_READY);
                 Ok(Registration::AlwaysReady)
             }
             Err(e) => Err(e),
@@ -105,13 +90,10 @@ impl Poller {
     }
 
     pub(crate) fn forget(&mut self, fd: RawFd) {
-        let st = self.state(fd);
-        if st & REGISTERED != 0 {
+        if self.fds.get(fd) & REGISTERED != 0 {
             let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
         }
-        if st != 0 {
-            self.set_state(fd, 0);
-        }
+        self.fds.remove(fd, u8::MAX);
     }
 
     /// Whether a direction of `fd` found blocked now is sure to be
@@ -119,7 +101,7 @@ impl Poller {
     /// reports every new arrival on a registered fd, but a hang-up only
     /// once.
     pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
-        self.state(fd) & (REGISTERED | CLOSED) == REGISTERED
+        self.fds.get(fd) & (REGISTERED | CLOSED) == REGISTERED
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
@@ -145,9 +127,7 @@ impl Poller {
             }
             let fd = ev.token().0 as RawFd;
             if ev.is_read_closed() || ev.is_write_closed() || ev.is_error() {
-                if let Some(st) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
-                    *st |= CLOSED;
-                }
+                self.fds.insert(fd, CLOSED);
             }
             if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                 ready.push((fd, Direction::Read));

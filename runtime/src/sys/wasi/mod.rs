@@ -10,7 +10,7 @@ use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
 
-use super::{Direction, Registration};
+use super::{Direction, FdBits, Registration};
 
 pub(crate) mod net;
 mod watch;
@@ -33,7 +33,7 @@ pub(crate) struct Poller {
     keys: Vec<(RawFd, Direction)>,
     events: Vec<wasi::Event>,
     /// Scalable-wait state by fd (`WATCHED`, `UNWATCHABLE`, `CLOSED`).
-    fds: Vec<u8>,
+    fds: FdBits,
 }
 
 /// Whether another thread could wake a parked runtime. Not on wasip1: a
@@ -95,23 +95,8 @@ impl Poller {
             subs: Vec::new(),
             keys: Vec::new(),
             events: Vec::new(),
-            fds: Vec::new(),
+            fds: FdBits::default(),
         })
-    }
-
-    fn state(&self, fd: RawFd) -> u8 {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.fds.get(i).copied())
-            .unwrap_or(0)
-    }
-
-    fn set_state(&mut self, fd: RawFd, bits: u8) {
-        let Ok(i) = usize::try_from(fd) else { return };
-        if i >= self.fds.len() {
-            self.fds.resize(i + 1, 0);
-        }
-        self.fds[i] = bits;
     }
 
     /// With the scalable wait, a socket is watched (once, both
@@ -121,7 +106,7 @@ impl Poller {
         let Some(ops) = watch::ops() else {
             return Ok(Registration::PerWait);
         };
-        let st = self.state(fd);
+        let st = self.fds.get(fd);
         if st & WATCHED != 0 {
             return Ok(Registration::Persistent);
         }
@@ -130,33 +115,31 @@ impl Poller {
         }
         let interest = wasio_abi::poll::READ | wasio_abi::poll::WRITE;
         if (ops.watch)(fd as u32, interest, WATCH_TAG | fd as u64) == 0 {
-            self.set_state(fd, WATCHED);
+            self.fds.set(fd, WATCHED);
             Ok(Registration::Persistent)
         } else {
-            self.set_state(fd, UNWATCHABLE);
+            self.fds.set(fd, UNWATCHABLE);
             Ok(Registration::PerWait)
         }
     }
 
     /// The fd is being closed (or handed out): its watch ends.
     pub(crate) fn forget(&mut self, fd: RawFd) {
-        if self.state(fd) & WATCHED != 0 {
+        if self.fds.get(fd) & WATCHED != 0 {
             if let Some(ops) = watch::ops() {
                 // The fd is still open; an error means the watch was
                 // already gone.
                 let _ = (ops.unwatch)(fd as u32);
             }
         }
-        if self.state(fd) != 0 {
-            self.set_state(fd, 0);
-        }
+        self.fds.remove(fd, u8::MAX);
     }
 
     /// Whether a direction found blocked now is sure to be reported
     /// again: a listed fd always is (`poll_oneoff` is level-triggered); a
     /// watched one until its hang-up has been reported (edge-triggered).
     pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
-        let st = self.state(fd);
+        let st = self.fds.get(fd);
         st & WATCHED == 0 || st & CLOSED == 0
     }
 
@@ -223,11 +206,11 @@ impl Poller {
             }
             if ev.userdata & WATCH_TAG != 0 {
                 let fd = (ev.userdata & !WATCH_TAG) as RawFd;
-                if self.state(fd) & WATCHED == 0 {
+                if self.fds.get(fd) & WATCHED == 0 {
                     continue;
                 }
                 if ev.fd_readwrite.flags & wasi::EVENTRWFLAGS_FD_READWRITE_HANGUP != 0 {
-                    self.set_state(fd, WATCHED | CLOSED);
+                    self.fds.set(fd, WATCHED | CLOSED);
                 }
                 let dir = if ev.type_ == wasi::EVENTTYPE_FD_WRITE {
                     Direction::Write
