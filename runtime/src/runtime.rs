@@ -25,6 +25,9 @@ pub(crate) struct Queue {
     runnables: Mutex<VecDeque<Runnable>>,
     parked: AtomicBool,
     unparker: sys::Unparker,
+    /// How many times a wake had to interrupt the poller.
+    #[cfg(test)]
+    unparks: std::sync::atomic::AtomicUsize,
 }
 
 impl Queue {
@@ -52,6 +55,8 @@ impl Queue {
 
     fn notify(&self) {
         if self.parked.load(Ordering::SeqCst) {
+            #[cfg(test)]
+            self.unparks.fetch_add(1, Ordering::SeqCst);
             self.unparker.unpark();
         }
     }
@@ -134,6 +139,8 @@ impl Runtime {
             runnables: Mutex::new(VecDeque::new()),
             parked: AtomicBool::new(false),
             unparker: reactor.unparker(),
+            #[cfg(test)]
+            unparks: Default::default(),
         });
         Ok(Self {
             inner: Rc::new(Inner {
@@ -186,7 +193,9 @@ impl Runtime {
         if busy {
             // Look at I/O and timers without waiting, so ready work cannot
             // starve tasks that wait on sockets.
-            reactor.park(Some(Duration::ZERO)).expect("reactor failed");
+            reactor
+                .park(Some(Duration::ZERO), || {})
+                .expect("reactor failed");
             return;
         }
         let q = &self.inner.queue;
@@ -198,8 +207,11 @@ impl Runtime {
                 q.parked.store(false, Ordering::SeqCst);
                 panic!("wasio: deadlock: every task is waiting and no fd or timer can wake one");
             }
-            if let Err(e) = reactor.park(None) {
-                q.parked.store(false, Ordering::SeqCst);
+            // Awake again before the reactor wakes anyone: a task it wakes
+            // is pushed on this thread and needs no unpark (a write to the
+            // poller's waker natively, and a spurious wake-up after it).
+            let awake = || q.parked.store(false, Ordering::SeqCst);
+            if let Err(e) = reactor.park(None, awake) {
                 panic!("wasio: reactor failed: {e}");
             }
         }
@@ -248,4 +260,40 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     Runtime::new()
         .expect("wasio: cannot create the runtime's poller")
         .block_on(future)
+}
+
+#[cfg(all(test, not(target_os = "wasi")))]
+mod tests {
+    use super::*;
+    use crate::io::{AsyncReadExt, AsyncWriteExt};
+    use crate::net::{TcpListener, TcpStream};
+
+    /// Wakes that the reactor hands out on the runtime's own thread, after
+    /// its wait, must not interrupt the poller (natively a write to its
+    /// eventfd and a spurious wake-up, once per request of a server).
+    #[test]
+    fn wakes_after_a_wait_do_not_unpark_the_poller() {
+        let rt = Runtime::new().unwrap();
+        let got = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let reader = crate::spawn(async move {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                let mut got = Vec::new();
+                conn.read_to_end(&mut got).await.unwrap();
+                got
+            });
+            let mut conn = TcpStream::connect(addr).await.unwrap();
+            for i in 0..5u8 {
+                // Both the reader (on I/O) and this task (on a timer) are
+                // woken out of a wait.
+                crate::time::sleep(Duration::from_millis(2)).await;
+                conn.write_all(&[i]).await.unwrap();
+            }
+            drop(conn);
+            reader.await.unwrap()
+        });
+        assert_eq!(got, [0, 1, 2, 3, 4]);
+        assert_eq!(rt.inner.queue.unparks.load(Ordering::SeqCst), 0);
+    }
 }

@@ -116,21 +116,26 @@ impl Reactor {
 
     /// Whether anything (fd or timer) could ever wake a task.
     pub(crate) fn has_sources(&mut self) -> bool {
-        !self.waiters.is_empty() || self.timers.next_deadline().is_some()
+        !self.waiters.is_empty() || !self.timers.is_empty()
     }
 
     /// Waits for I/O for at most `max` (`None`: until something happens)
-    /// and the nearest timer, then wakes whoever became ready.
-    pub(crate) fn park(&mut self, max: Option<Duration>) -> io::Result<()> {
+    /// and the nearest timer, then wakes whoever became ready. `awake` runs
+    /// when the wait is over, before anyone is woken: the executor uses it
+    /// to stop counting itself parked, so the wakes that follow (on its own
+    /// thread) do not write to the poller's waker for nothing.
+    pub(crate) fn park(&mut self, max: Option<Duration>, awake: impl FnOnce()) -> io::Result<()> {
         if max == Some(Duration::ZERO) && self.waiters.is_empty() && self.timers.is_empty() {
             // A busy runtime's quick look with nothing to look at: skip even
             // the clock read (a host call on wasm).
+            awake();
             return Ok(());
         }
         let now = Instant::now();
+        self.timers.resolve(now);
         let timer = self
             .timers
-            .next_deadline()
+            .next_wake()
             .map(|at| at.saturating_duration_since(now));
         let timeout = match (max, timer) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -144,7 +149,9 @@ impl Reactor {
                 ready,
                 ..
             } = self;
-            sys.wait(waiters.per_wait(), timeout, ready)?;
+            let waited = sys.wait(waiters.per_wait(), timeout, ready);
+            awake();
+            waited?;
             // Taken out and put back, so its allocation is reused.
             let mut ready = std::mem::take(&mut self.ready);
             for (fd, dir) in ready.drain(..) {
@@ -152,6 +159,8 @@ impl Reactor {
                 self.waiters.wake(fd, dir);
             }
             self.ready = ready;
+        } else {
+            awake();
         }
         let now = Instant::now();
         self.last_now = Some(now);

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::timer::TimerId;
+use super::timer::{deadline_after, TimerId};
 use crate::runtime::{try_with_reactor, with_reactor};
 
 /// Waits until `duration` has passed.
@@ -14,7 +14,7 @@ use crate::runtime::{try_with_reactor, with_reactor};
 /// wasio::block_on(wasio::time::sleep(std::time::Duration::from_millis(1)));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(far_deadline(duration))
+    sleep_until(deadline_after(Instant::now(), duration))
 }
 
 /// Waits until `deadline`.
@@ -25,13 +25,6 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep { deadline, id: None }
-}
-
-/// `now + d`, saturating far in the future instead of overflowing.
-pub(crate) fn far_deadline(d: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(d)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`].

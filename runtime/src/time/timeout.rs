@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use super::sleep::{far_deadline, sleep_until, Sleep};
+use super::sleep::{sleep_until, Sleep};
+use super::timer::TimerId;
+use crate::runtime::{try_with_reactor, with_reactor};
 
 /// The future did not finish in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +34,12 @@ impl From<Elapsed> for std::io::Error {
 ///
 /// The clock starts when a poll first finds `future` pending — for
 /// `timeout(d, f).await` that is at once, as with tokio. A future that is
-/// ready on its first poll never reads the clock nor touches the timer
-/// heap (on wasm a clock read is a host call), so wrapping every read of a
-/// server in a timeout costs nothing when the data is already there.
+/// ready on its first poll never touches the timer heap, so wrapping every
+/// read of a server in a timeout costs nothing when the data is already
+/// there. Starting the limit reads no clock either (on wasm a clock read
+/// is a host call): it is counted from the runtime's next clock read,
+/// which it takes before it waits for I/O, so the limit never ends early
+/// and ends late by at most the rest of that turn of the run queue.
 ///
 /// ```
 /// use std::time::Duration;
@@ -58,11 +63,24 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     }
 }
 
-/// A timeout's limit: a duration not yet started, or its running sleep.
+/// A timeout's limit: a duration not yet started, its running timer, or
+/// a sleep to a fixed deadline ([`timeout_at`]).
 #[derive(Debug)]
 enum Limit {
     After(Duration),
+    Running(Alarm),
     Sleep(Sleep),
+}
+
+/// A started [`Limit::After`]: a timer counted from the reactor's next
+/// clock read, cancelled when dropped.
+#[derive(Debug)]
+struct Alarm(TimerId);
+
+impl Drop for Alarm {
+    fn drop(&mut self) {
+        try_with_reactor(|r| r.timers.cancel(self.0));
+    }
 }
 
 pin_project! {
@@ -90,15 +108,20 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        if let Limit::After(d) = *this.limit {
-            *this.limit = Limit::Sleep(sleep_until(far_deadline(d)));
-        }
-        let Limit::Sleep(sleep) = this.limit else {
-            unreachable!("the limit was started above")
+        let elapsed = match this.limit {
+            Limit::After(d) => {
+                let id = with_reactor(|r| r.timers.insert_after(*d, cx.waker().clone()));
+                *this.limit = Limit::Running(Alarm(id));
+                false
+            }
+            // `update` finds no pending timer once it has fired.
+            Limit::Running(Alarm(id)) => !with_reactor(|r| r.timers.update(*id, cx.waker())),
+            Limit::Sleep(sleep) => Pin::new(sleep).poll(cx).is_ready(),
         };
-        match Pin::new(sleep).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
-            Poll::Pending => Poll::Pending,
+        if elapsed {
+            Poll::Ready(Err(Elapsed(())))
+        } else {
+            Poll::Pending
         }
     }
 }
@@ -142,9 +165,11 @@ mod tests {
             }
             assert!(no_timers(), "dropping the timeout cancels its timer");
 
-            // And a timeout that started still fires.
+            // And a timeout that started still fires, never early.
+            let start = Instant::now();
             let never = std::future::pending::<()>();
-            assert!(timeout(Duration::from_millis(5), never).await.is_err());
+            assert!(timeout(Duration::from_millis(20), never).await.is_err());
+            assert!(start.elapsed() >= Duration::from_millis(20));
             assert!(no_timers());
         });
     }

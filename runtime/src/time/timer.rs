@@ -3,13 +3,22 @@
 //! Timers live in a slab (an index and a generation name one), and the heap
 //! orders `(deadline, id)` pairs. Cancelling empties the slot at once; its
 //! heap entry is skipped when it surfaces (its generation no longer
-//! matches). No hashing on the per-request path: a `timeout` per read is
-//! an insert and a cancel, both a few loads and stores.
+//! matches), and when stale entries outnumber live timers the heap is
+//! rebuilt from the live ones — a server that cancels a 5 s timeout on
+//! every request would otherwise carry five seconds of dead entries. No
+//! hashing on the per-request path: a `timeout` per read is an insert and
+//! a cancel, both a few loads and stores.
+//!
+//! A timer may also be given as a duration from "now" ([`Timers::insert_after`]):
+//! it gets its deadline when the reactor next reads the clock
+//! ([`Timers::resolve`], before it waits), so starting it reads no clock —
+//! on wasm a clock read is a host call. It never ends early: its start is
+//! taken at or after the moment it was asked for.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Names one timer: its slot and the generation that slot had then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,12 +49,49 @@ pub(crate) struct Timers {
     slots: Vec<Slot>,
     /// Empty slots, reused last-freed first (warm in the cache).
     free: Vec<u32>,
+    /// Timers given as a duration, waiting for the clock read that starts
+    /// them ([`Timers::resolve`]).
+    unresolved: Vec<(Duration, TimerId)>,
     live: usize,
+}
+
+/// The heap is rebuilt when it holds more than this many entries beyond
+/// twice the live timers (so rebuilding costs O(1) per cancel, amortized).
+const STALE_SLACK: usize = 32;
+
+/// `now + d`, saturating about 30 years ahead instead of overflowing.
+pub(crate) fn deadline_after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 impl Timers {
     /// Adds a timer; returns its id.
     pub(crate) fn insert(&mut self, at: Instant, waker: Waker) -> TimerId {
+        let id = self.occupy(waker);
+        self.heap.push(Reverse((at, id)));
+        id
+    }
+
+    /// Adds a timer that ends `d` after the next [`Timers::resolve`].
+    pub(crate) fn insert_after(&mut self, d: Duration, waker: Waker) -> TimerId {
+        let id = self.occupy(waker);
+        self.unresolved.push((d, id));
+        id
+    }
+
+    /// Gives every timer added with [`Timers::insert_after`] its deadline,
+    /// counted from `now`.
+    pub(crate) fn resolve(&mut self, now: Instant) {
+        for (d, id) in self.unresolved.drain(..) {
+            if self.slots[id.index as usize].names(id) {
+                self.heap.push(Reverse((deadline_after(now, d), id)));
+            }
+        }
+    }
+
+    /// Takes a free slot for a new timer.
+    fn occupy(&mut self, waker: Waker) -> TimerId {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -62,7 +108,6 @@ impl Timers {
             gen: slot.gen,
         };
         self.live += 1;
-        self.heap.push(Reverse((at, id)));
         id
     }
 
@@ -96,21 +141,42 @@ impl Timers {
         }
     }
 
-    /// Forgets a timer (its heap entry is skipped when it surfaces).
+    /// Forgets a timer (its heap entry is skipped when it comes due, or
+    /// dropped when the heap is rebuilt).
     pub(crate) fn cancel(&mut self, id: TimerId) {
-        drop(self.take(id));
+        if self.take(id).is_none() {
+            return;
+        }
         if self.live == 0 {
             self.heap.clear();
+            self.unresolved.clear();
+        } else if self.heap.len() > 2 * self.live + STALE_SLACK {
+            let slots = &self.slots;
+            self.heap
+                .retain(|Reverse((_, id))| slots[id.index as usize].names(*id));
         }
     }
 
+    #[cfg(test)]
     fn is_live(&self, id: TimerId) -> bool {
         self.slots
             .get(id.index as usize)
             .is_some_and(|s| s.names(id))
     }
 
-    /// The nearest live deadline.
+    /// When the reactor must wake up for timers at the latest: the earliest
+    /// heap entry. That may be a cancelled timer's, so it is a lower bound
+    /// on the nearest live deadline — waking for it early costs one empty
+    /// turn (`fire` then skips it), while keeping the bound exact would pop
+    /// a stale entry on almost every wait of a busy server (each request
+    /// cancels the timeout its connection started before it). Stale entries
+    /// mostly go in bulk, when the heap is rebuilt.
+    pub(crate) fn next_wake(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// The nearest live deadline (of the resolved timers).
+    #[cfg(test)]
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         while let Some(&Reverse((at, id))) = self.heap.peek() {
             if self.is_live(id) {
@@ -144,6 +210,12 @@ impl Timers {
     pub(crate) fn len(&self) -> usize {
         self.live
     }
+
+    /// Heap entries, stale ones included.
+    #[cfg(test)]
+    fn heap_len(&self) -> usize {
+        self.heap.len()
+    }
 }
 
 #[cfg(test)]
@@ -172,6 +244,7 @@ mod tests {
         let c_id = t.insert(now + Duration::from_millis(20), w.clone());
         t.cancel(c_id);
         assert_eq!(t.next_deadline(), Some(now + Duration::from_millis(10)));
+        assert_eq!(t.next_wake(), Some(now + Duration::from_millis(10)));
         t.fire(now + Duration::from_millis(25));
         assert_eq!(c.0.load(Ordering::SeqCst), 1);
         assert_eq!(t.next_deadline(), Some(now + Duration::from_millis(30)));
@@ -206,5 +279,87 @@ mod tests {
         assert_eq!(c.0.load(Ordering::SeqCst), 1);
         assert!(!t.update(new, &w));
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn a_duration_timer_counts_from_the_clock_read_that_resolves_it() {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        let w = Waker::from(c.clone());
+        let mut t = Timers::default();
+        let a = t.insert_after(Duration::from_millis(10), w.clone());
+        let dropped = t.insert_after(Duration::from_millis(1), w.clone());
+        t.cancel(dropped);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.next_deadline(), None, "no deadline before the clock read");
+        let now = Instant::now();
+        t.resolve(now);
+        assert_eq!(t.next_deadline(), Some(now + Duration::from_millis(10)));
+        t.fire(now + Duration::from_millis(9));
+        assert_eq!(c.0.load(Ordering::SeqCst), 0, "it never ends early");
+        assert!(t.update(a, &w));
+        t.fire(now + Duration::from_millis(10));
+        assert_eq!(
+            c.0.load(Ordering::SeqCst),
+            1,
+            "the cancelled one wakes nobody"
+        );
+        assert!(!t.update(a, &w));
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn cancelled_entries_do_not_pile_up_while_timers_stay_live() {
+        // A server's shape: a few connections each with a long timeout,
+        // cancelled and started again on every request.
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        let w = Waker::from(c.clone());
+        let mut t = Timers::default();
+        let now = Instant::now();
+        let mut ids: Vec<_> = (0..50)
+            .map(|i| {
+                t.insert(
+                    now + Duration::from_secs(5) + Duration::from_micros(i),
+                    w.clone(),
+                )
+            })
+            .collect();
+        for round in 0..10_000u64 {
+            let k = (round % 50) as usize;
+            t.cancel(ids[k]);
+            ids[k] = t.insert(
+                now + Duration::from_secs(6) + Duration::from_micros(round),
+                w.clone(),
+            );
+            assert!(
+                t.heap_len() <= 2 * 50 + STALE_SLACK + 1,
+                "heap {}",
+                t.heap_len()
+            );
+        }
+        assert_eq!(t.len(), 50);
+        t.fire(now + Duration::from_secs(7));
+        assert_eq!(
+            c.0.load(Ordering::SeqCst),
+            50,
+            "every live timer still fires"
+        );
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn a_cancelled_timer_may_end_a_wait_early_but_wakes_nobody() {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        let w = Waker::from(c.clone());
+        let mut t = Timers::default();
+        let now = Instant::now();
+        let _keep = t.insert(now + Duration::from_millis(50), w.clone());
+        let gone = t.insert(now + Duration::from_millis(10), w.clone());
+        t.cancel(gone);
+        // A lower bound: the wait ends at +10 ms at the latest...
+        assert_eq!(t.next_wake(), Some(now + Duration::from_millis(10)));
+        // ...and that turn wakes nobody and moves the bound on.
+        t.fire(now + Duration::from_millis(10));
+        assert_eq!(c.0.load(Ordering::SeqCst), 0);
+        assert_eq!(t.next_wake(), Some(now + Duration::from_millis(50)));
     }
 }
