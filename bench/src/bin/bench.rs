@@ -1,6 +1,7 @@
-//! `make bench`: every scenario in every configuration, interleaved
-//! (A B C A B C ...) and repeated, medians reported with min–max and the
-//! ratio to native tokio. Prints one table per section and writes
+//! `make bench`: every scenario in every configuration, interleaved and
+//! repeated, the order of the configurations rotating from run to run
+//! (A B C, B C A, C A B, ...), medians reported with min–max and the ratio
+//! to native tokio. Prints one table per section and writes
 //! `bench/results/latest.md` and `bench/results/latest.json`.
 //!
 //! `bench [--quick] [--runs N] [--profile P]`, from the workspace root after the
@@ -297,6 +298,18 @@ fn record(
             .or_default()
             .push(v);
     }
+}
+
+/// `items` in the order run `run` measures them: rotated by one place per
+/// run, so no configuration always goes first (after the previous
+/// scenario's connections, still closing) or always last.
+fn rotated<T>(items: impl IntoIterator<Item = T>, run: usize) -> Vec<T> {
+    let mut v: Vec<T> = items.into_iter().collect();
+    if !v.is_empty() {
+        let k = run % v.len();
+        v.rotate_left(k);
+    }
+    v
 }
 
 fn stats(v: &mut [f64]) -> (f64, f64, f64) {
@@ -620,13 +633,13 @@ fn main() {
     let mut net = Samples::new();
 
     for run in 0..runs {
-        for (name, argv) in &rt_configs {
+        for (name, argv) in rotated(&rt_configs, run) {
             eprintln!("bench: run {}/{runs}: rt-bench {name}", run + 1);
             let text = run_to_end(argv);
             record(&mut rt, &mut units, "runtime", name, &text);
         }
         for &c in &idle_conns {
-            for (config, argv) in &idle {
+            for (config, argv) in rotated(&idle, run) {
                 eprintln!("bench: run {}/{runs}: idle {c} conns {config}", run + 1);
                 let text = run_idle(argv, c, idle_secs);
                 record(
@@ -638,7 +651,7 @@ fn main() {
                 );
             }
         }
-        for (config, argv) in &copies {
+        for (config, argv) in rotated(&copies, run) {
             eprintln!("bench: run {}/{runs}: file copy {config}", run + 1);
             let text = run_to_end(argv);
             record(
@@ -701,7 +714,8 @@ fn main() {
                 .iter()
                 .chain(if wide { &[10_000][..] } else { &[][..] })
             {
-                for (sc, mode, config, argv) in servers.iter().filter(|s| s.0 == scenario) {
+                let these = servers.iter().filter(|s| s.0 == scenario);
+                for (sc, mode, config, argv) in rotated(these, run) {
                     eprintln!("bench: run {}/{runs}: {sc} c={c} {config}", run + 1);
                     let text = run_load_on("0", argv, mode, c, secs, "", &loadgen);
                     record(&mut net, &mut units, &format!("{sc} c={c}"), config, &text);
@@ -731,7 +745,7 @@ fn main() {
                 &text,
             );
         }
-        for (sc, config, argv) in &tls_servers {
+        for (sc, config, argv) in rotated(&tls_servers, run) {
             eprintln!("bench: run {}/{runs}: {sc} c={tls_conns} {config}", run + 1);
             let text = run_load_on("0", argv, "tls", tls_conns, secs, &ca, &loadgen);
             record(
@@ -748,7 +762,8 @@ fn main() {
     let _ = writeln!(
         md,
         "## wasio benchmarks\n\n{runs} run(s){}, interleaved; medians (min–max); a ratio is the \
-         median of the per-run ratios (each run measures every configuration back to back). The host is a \
+         median of the per-run ratios (each run measures every configuration back to back, in an order \
+         that rotates from run to run). The host is a \
          release build; every compared program (wasm guest, native wasio, tokio) is built with \
          the `{profile}` profile. Servers on core 0, \
          load generator on core 1. Network: closed-loop connections, {secs} s each, 64-byte echo \
@@ -812,7 +827,17 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use super::ratio;
+    use super::{ratio, rotated};
+
+    #[test]
+    fn each_configuration_takes_each_place_in_turn() {
+        let order: Vec<Vec<char>> = (0..4).map(|run| rotated(['a', 'b', 'c'], run)).collect();
+        assert_eq!(order[0], ['a', 'b', 'c']);
+        assert_eq!(order[1], ['b', 'c', 'a']);
+        assert_eq!(order[2], ['c', 'a', 'b']);
+        assert_eq!(order[3], order[0]);
+        assert!(rotated(Vec::<u8>::new(), 5).is_empty());
+    }
 
     #[test]
     fn ratios_pair_the_runs() {
