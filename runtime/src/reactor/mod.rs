@@ -72,8 +72,7 @@ impl Reactor {
     }
 
     fn set_ready(&mut self, fd: RawFd, dir: Direction) {
-        self.readiness.remove(fd, blocked_bit(dir));
-        self.readiness.insert(fd, bit(dir));
+        self.readiness.update(fd, blocked_bit(dir), bit(dir));
     }
 
     /// Whether an operation is known to block on `fd` in `dir` until the

@@ -41,6 +41,13 @@ impl FdBits {
         }
     }
 
+    /// Clears `clear` and then sets `set` on `fd`, in one lookup.
+    pub(crate) fn update(&mut self, fd: RawFd, clear: u8, set: u8) {
+        if let Some(b) = self.entry(fd) {
+            *b = (*b & !clear) | set;
+        }
+    }
+
     /// Clears `bits` on `fd` (an fd never set stays unset: no growth).
     pub(crate) fn remove(&mut self, fd: RawFd, bits: u8) {
         if let Some(b) = usize::try_from(fd).ok().and_then(|i| self.0.get_mut(i)) {
@@ -66,6 +73,8 @@ mod tests {
         assert_eq!(t.get(7), 4);
         t.set(7, 2);
         assert_eq!(t.get(7), 2);
+        t.update(7, 2, 9);
+        assert_eq!(t.get(7), 9);
         assert_eq!(t.get(3), 0);
         t.set(-1, 1);
         t.insert(-1, 1);

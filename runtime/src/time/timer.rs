@@ -233,11 +233,15 @@ mod tests {
         }
     }
 
+    /// Empty timers and a waker that counts its wakes.
+    fn fixture() -> (Arc<Count>, Waker, Timers) {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c), Timers::default())
+    }
+
     #[test]
     fn fires_in_order_and_skips_cancelled() {
-        let c = Arc::new(Count(AtomicUsize::new(0)));
-        let w = Waker::from(c.clone());
-        let mut t = Timers::default();
+        let (c, w, mut t) = fixture();
         let now = Instant::now();
         let a = t.insert(now + Duration::from_millis(30), w.clone());
         let _b = t.insert(now + Duration::from_millis(10), w.clone());
@@ -258,9 +262,7 @@ mod tests {
 
     #[test]
     fn a_reused_slot_is_not_named_by_an_old_id() {
-        let c = Arc::new(Count(AtomicUsize::new(0)));
-        let w = Waker::from(c.clone());
-        let mut t = Timers::default();
+        let (c, w, mut t) = fixture();
         let now = Instant::now();
         let _keep = t.insert(now + Duration::from_secs(60), w.clone());
         let old = t.insert(now + Duration::from_millis(10), w.clone());
@@ -283,9 +285,7 @@ mod tests {
 
     #[test]
     fn a_duration_timer_counts_from_the_clock_read_that_resolves_it() {
-        let c = Arc::new(Count(AtomicUsize::new(0)));
-        let w = Waker::from(c.clone());
-        let mut t = Timers::default();
+        let (c, w, mut t) = fixture();
         let a = t.insert_after(Duration::from_millis(10), w.clone());
         let dropped = t.insert_after(Duration::from_millis(1), w.clone());
         t.cancel(dropped);
@@ -311,9 +311,7 @@ mod tests {
     fn cancelled_entries_do_not_pile_up_while_timers_stay_live() {
         // A server's shape: a few connections each with a long timeout,
         // cancelled and started again on every request.
-        let c = Arc::new(Count(AtomicUsize::new(0)));
-        let w = Waker::from(c.clone());
-        let mut t = Timers::default();
+        let (c, w, mut t) = fixture();
         let now = Instant::now();
         let mut ids: Vec<_> = (0..50)
             .map(|i| {
@@ -348,9 +346,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_timer_may_end_a_wait_early_but_wakes_nobody() {
-        let c = Arc::new(Count(AtomicUsize::new(0)));
-        let w = Waker::from(c.clone());
-        let mut t = Timers::default();
+        let (c, w, mut t) = fixture();
         let now = Instant::now();
         let _keep = t.insert(now + Duration::from_millis(50), w.clone());
         let gone = t.insert(now + Duration::from_millis(10), w.clone());
