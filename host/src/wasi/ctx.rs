@@ -161,7 +161,7 @@ impl WasiCtxBuilder {
                 (rights::DIR, rights::DIR | rights::FILE)
             };
             let mut d = Descriptor::new(Object::Dir(dir), base, inheriting);
-            d.preopen = Some(guest);
+            d.dir_info_mut().preopen = Some(guest);
             d.readonly = readonly;
             table
                 .push(d)

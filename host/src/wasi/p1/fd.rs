@@ -367,7 +367,7 @@ impl WasiCtx {
     /// `fd_prestat_get`: describe a preopened directory.
     pub(crate) fn fd_prestat_get(&mut self, mem: &mut GuestMem, fd: u32, out: u32) -> Result<()> {
         let d = self.table.get(fd)?;
-        let name = d.preopen.as_ref().ok_or(ERRNO_BADF)?;
+        let name = d.preopen().ok_or(ERRNO_BADF)?;
         let len = u32::try_from(name.len())?;
         let mut buf = [0u8; 8];
         buf[0] = PREOPENTYPE_DIR.raw();
@@ -385,7 +385,7 @@ impl WasiCtx {
         len: u32,
     ) -> Result<()> {
         let d = self.table.get(fd)?;
-        let name = d.preopen.as_ref().ok_or(ERRNO_BADF)?;
+        let name = d.preopen().ok_or(ERRNO_BADF)?;
         if (len as usize) < name.len() {
             return Err(ERRNO_NAMETOOLONG.into());
         }
@@ -409,10 +409,11 @@ impl WasiCtx {
             return Err(ERRNO_NOTDIR.into());
         };
         d.check(RIGHTS_FD_READDIR)?;
-        if cookie == 0 || d.dir_entries.is_none() {
-            d.dir_entries = Some(super::stat::read_entries(dir)?);
+        if cookie == 0 || d.dir_info.as_ref().is_none_or(|i| i.entries.is_none()) {
+            let read = super::stat::read_entries(dir)?;
+            d.dir_info_mut().entries = Some(read);
         }
-        let entries = d.dir_entries.as_ref().expect("just filled");
+        let entries = d.dir_info_mut().entries.as_ref().expect("just filled");
         let dest = mem.slice_mut(buf, len)?;
         let mut used = 0usize;
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
