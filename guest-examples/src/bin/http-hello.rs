@@ -120,10 +120,9 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
             Ok(Err(e)) => return Err(e),
         };
         let response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}{}\r\n{BODY}",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}{BODY}",
             BODY.len(),
-            worker_header(),
-            if close { "Connection: close\r\n" } else { "" }
+            head_end(close)
         );
         w.write_all(response.as_bytes()).await?;
         answered += 1;
@@ -134,14 +133,28 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
     }
 }
 
-/// `X-Wasio-Worker: N` under `wasio run --workers` (which sets
-/// `WASIO_WORKER`), so a client can tell which instance answered.
-fn worker_header() -> &'static str {
-    static HEADER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HEADER.get_or_init(|| match std::env::var("WASIO_WORKER") {
-        Ok(w) => format!("X-Wasio-Worker: {w}\r\n"),
-        Err(_) => String::new(),
-    })
+/// The rest of a response's head after `Content-Length`: `X-Wasio-Worker:
+/// N` under `wasio run --workers` (which sets `WASIO_WORKER`), so a client
+/// can tell which instance answered; `Connection: close` when closing; the
+/// blank line. Made once, so a response formats no more than the tokio
+/// reference server's does.
+fn head_end(close: bool) -> &'static str {
+    static ENDS: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let [keep, last] = ENDS.get_or_init(|| {
+        let worker = match std::env::var("WASIO_WORKER") {
+            Ok(w) => format!("X-Wasio-Worker: {w}\r\n"),
+            Err(_) => String::new(),
+        };
+        [
+            format!("{worker}\r\n"),
+            format!("{worker}Connection: close\r\n\r\n"),
+        ]
+    });
+    if close {
+        last
+    } else {
+        keep
+    }
 }
 
 #[wasio::main]

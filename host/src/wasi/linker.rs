@@ -19,6 +19,7 @@ pub trait WasiView: 'static {
     fn memory_slot(&mut self) -> &mut Option<Memory>;
 }
 
+#[inline(always)]
 pub(crate) fn with_mem<T: WasiView>(
     caller: &mut Caller<'_, T>,
     f: impl FnOnce(&mut WasiCtx, &mut GuestMem) -> Result<()>,

@@ -65,6 +65,7 @@ impl WasiCtx {
     }
 
     /// `sock_recv`.
+    #[inline]
     pub(crate) fn sock_recv(
         &mut self,
         mem: &mut GuestMem,
@@ -118,6 +119,7 @@ impl WasiCtx {
     }
 
     /// `sock_send`.
+    #[inline]
     pub(crate) fn sock_send(
         &mut self,
         mem: &mut GuestMem,
