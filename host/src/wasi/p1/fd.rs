@@ -409,11 +409,11 @@ impl WasiCtx {
             return Err(ERRNO_NOTDIR.into());
         };
         d.check(RIGHTS_FD_READDIR)?;
-        if cookie == 0 || d.dir_info.as_ref().is_none_or(|i| i.entries.is_none()) {
-            let read = super::stat::read_entries(dir)?;
-            d.dir_info_mut().entries = Some(read);
+        let info = d.dir_info.get_or_insert_default();
+        if cookie == 0 || info.entries.is_none() {
+            info.entries = Some(super::stat::read_entries(dir)?);
         }
-        let entries = d.dir_info_mut().entries.as_ref().expect("just filled");
+        let entries = info.entries.as_ref().expect("just filled");
         let dest = mem.slice_mut(buf, len)?;
         let mut used = 0usize;
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
