@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -195,14 +196,19 @@ fn run_idle(server: &[String], conns: usize, secs: f64) -> String {
         .strip_prefix("listening on ")
         .expect("address")
         .to_string();
+    let addr: SocketAddr = addr.parse().expect("server address");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (rss0, _) = proc_usage(child.id());
     let mut held = Vec::with_capacity(conns);
-    for _ in 0..conns {
-        match std::net::TcpStream::connect(&addr) {
+    for i in 0..conns {
+        match connect_from(idle_source(i), addr) {
             Ok(s) => held.push(s),
             Err(e) => {
-                eprintln!("bench: idle: connect failed after {}: {e}", held.len());
+                eprintln!(
+                    "bench: idle: connect from {} failed after {} connections: {e}",
+                    idle_source(i),
+                    held.len()
+                );
                 break;
             }
         }
@@ -218,15 +224,63 @@ fn run_idle(server: &[String], conns: usize, secs: f64) -> String {
     let (rss1, cpu0) = proc_usage(child.id());
     std::thread::sleep(std::time::Duration::from_secs_f64(secs));
     let (_, cpu1) = proc_usage(child.id());
-    let n = held.len().max(1) as f64;
+    let count = held.len();
+    let n = count.max(1) as f64;
     drop(held);
     let _ = child.kill();
     let _ = child.wait();
     format!(
-        "cpu_pct {:.2} %\nrss_per_conn {:.0} bytes\n",
+        "cpu_pct {:.2} %\nrss_per_conn {:.0} bytes\nheld {} conns\n",
         (cpu1 - cpu0) / secs * 100.0,
-        (rss1 - rss0) * 1024.0 / n
+        (rss1 - rss0) * 1024.0 / n,
+        count
     )
+}
+
+/// How many idle connections come from one loopback source address.
+/// Connections to one server address need a source port each, and one
+/// source address has only the ephemeral range (28,232 ports by default on
+/// Linux) — 100,000 connections need several. 10,000 stays well inside
+/// that range, and makes the rows this machine can run (1,000 to 19,000)
+/// use the same path as the 100,000 one.
+const CONNS_PER_SOURCE: usize = 10_000;
+
+/// The loopback address idle connection `i` connects from: 127.0.0.1 for
+/// the first [`CONNS_PER_SOURCE`], then 127.0.0.2, and so on (Linux
+/// routes all of 127.0.0.0/8 to `lo`).
+fn idle_source(i: usize) -> Ipv4Addr {
+    let step = u32::try_from(i / CONNS_PER_SOURCE).expect("connection count");
+    Ipv4Addr::from(u32::from(Ipv4Addr::LOCALHOST) + step)
+}
+
+/// A blocking TCP connection to `to` from `from`. The bind takes only the
+/// address (`IP_BIND_ADDRESS_NO_PORT`) and `connect` picks the port, as it
+/// does for an unbound socket: a port bound first could match a connection
+/// still in `TIME_WAIT` from an earlier row, and `connect` would fail with
+/// `EADDRINUSE`.
+fn connect_from(from: Ipv4Addr, to: SocketAddr) -> std::io::Result<std::net::TcpStream> {
+    use std::os::fd::AsRawFd;
+
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    let on: libc::c_int = 1;
+    // SAFETY: `s` is an open socket; the option value is a live `c_int`
+    // of the length passed.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    s.bind(&SocketAddr::from((from, 0)).into())?;
+    s.connect(&to.into())?;
+    Ok(s.into())
 }
 
 /// A CA and a `localhost` / `127.0.0.1` certificate signed by it, with
@@ -830,7 +884,9 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
-    use super::{ratio, rotated};
+    use std::net::Ipv4Addr;
+
+    use super::{idle_source, ratio, rotated, CONNS_PER_SOURCE};
 
     #[test]
     fn each_configuration_takes_each_place_in_turn() {
@@ -851,5 +907,18 @@ mod tests {
         // Unpaired (a run is missing) falls back to the ratio of medians.
         assert_eq!(ratio(&x[..2], &base, 15.0, 15.0), Some(1.0));
         assert_eq!(ratio(&[1.0], &[0.0], 1.0, 0.0), None);
+    }
+
+    #[test]
+    fn idle_connections_spread_over_loopback_sources() {
+        assert_eq!(idle_source(0), Ipv4Addr::LOCALHOST);
+        assert_eq!(idle_source(CONNS_PER_SOURCE - 1), Ipv4Addr::LOCALHOST);
+        assert_eq!(idle_source(CONNS_PER_SOURCE), Ipv4Addr::new(127, 0, 0, 2));
+        // 100,000 connections: ten sources, each under the ephemeral range.
+        assert_eq!(idle_source(99_999), Ipv4Addr::new(127, 0, 0, 10));
+        // Past .255 the count carries into the next octet, still loopback.
+        let far = idle_source(300 * CONNS_PER_SOURCE);
+        assert_eq!(far, Ipv4Addr::new(127, 0, 1, 45));
+        assert!(far.is_loopback());
     }
 }
