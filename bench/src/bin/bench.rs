@@ -191,12 +191,11 @@ fn run_idle(server: &[String], conns: usize, secs: f64) -> String {
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
     out.read_line(&mut line).expect("server output");
-    let addr = line
+    let addr: SocketAddr = line
         .trim()
         .strip_prefix("listening on ")
-        .expect("address")
-        .to_string();
-    let addr: SocketAddr = addr.parse().expect("server address");
+        .and_then(|a| a.parse().ok())
+        .expect("server address");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (rss0, _) = proc_usage(child.id());
     let mut held = Vec::with_capacity(conns);
