@@ -172,6 +172,78 @@ fn count_accepts(
     })
 }
 
+/// A name on the path a guest reads is swapped, from the host side, between
+/// a symlink that stays inside the preopen and one that leaves it, as fast
+/// as `rename` goes, while the guest reads in a loop: first the file's own
+/// name, then a directory on the way to it. Not one read may return the
+/// outside file.
+#[test]
+fn open_race_with_a_swapped_symlink_never_escapes() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let outer = tempfile::tempdir().unwrap();
+    let b = outer.path().join("box");
+    std::fs::create_dir_all(b.join("real")).unwrap();
+    std::fs::create_dir(outer.path().join("outside")).unwrap();
+    std::fs::write(b.join("real/f.txt"), "inside").unwrap();
+    std::fs::write(outer.path().join("outside/f.txt"), "outside").unwrap();
+    // (name swapped, its inside target, its outside target, what the guest reads)
+    let cases = [
+        ("leaf", "real/f.txt", "../outside/f.txt", "/box/leaf"),
+        ("dir", "real", "../outside", "/box/dir/f.txt"),
+    ];
+    for (name, inside, outside, guest_path) in cases {
+        std::os::unix::fs::symlink(outside, b.join(name)).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (b, stop) = (b.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut swaps = 0u64;
+                let tmp = b.join(".swap");
+                while !stop.load(Ordering::SeqCst) {
+                    for target in [inside, outside] {
+                        std::os::unix::fs::symlink(target, &tmp).unwrap();
+                        std::fs::rename(&tmp, b.join(name)).unwrap();
+                    }
+                    swaps += 2;
+                }
+                swaps
+            })
+        };
+        let out = run(
+            wasio_run()
+                .arg("--dir")
+                .arg(format!("{}::/box", b.display()))
+                .arg(wasm("open-race"))
+                .args([guest_path, "1.5"]),
+            LIMIT,
+        );
+        stop.store(true, Ordering::SeqCst);
+        let swaps = swapper.join().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let count = |what: &str| -> u64 {
+            text.lines()
+                .filter_map(|l| l.rsplit_once(' '))
+                .filter(|(w, _)| *w == what)
+                .filter_map(|(_, n)| n.parse::<u64>().ok())
+                .sum()
+        };
+        assert_eq!(count("read:outside"), 0, "{name}: read outside:\n{text}");
+        // The race really ran: the guest read the inside file and was
+        // refused the escaping link, many times each.
+        assert!(swaps > 1000, "{name}: only {swaps} swaps");
+        assert!(count("read:inside") > 100, "{name}:\n{text}");
+        let refused: u64 = text
+            .lines()
+            .filter(|l| !l.starts_with("read:"))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<u64>().ok())
+            .sum();
+        assert!(refused > 100, "{name}:\n{text}");
+    }
+}
+
 /// The name a guest connects to is swapped, from the host side, between a
 /// socket inside the preopen and a symlink to one outside it, as fast as
 /// `rename` goes, while the guest connects in a loop for 2 s. Not one
