@@ -10,18 +10,31 @@
 //! `GET /notes/{id}`, `GET /slow/{ms}`, `GET /stats`, `POST /shutdown`
 //! (stops accepting, lets requests in flight finish, exits). SIGTERM and
 //! Ctrl-C shut it down the same way (`wasio::signal`).
+//!
+//! What a client can make it hold is capped: a request body over
+//! `MAX_BODY` bytes gets `413` (before it is read), a note over
+//! `MAX_NOTE` bytes `413`, and past `MAX_NOTES` notes (or the
+//! `MAX_NOTES` environment variable) a new one gets `507`: the notes, and
+//! the file rewritten on every POST, stay small.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+
+/// Largest request body read (axum's own default is 2 MB).
+const MAX_BODY: usize = 16 * 1024;
+/// Longest note text, in bytes.
+const MAX_NOTE: usize = 4 * 1024;
+/// Most notes kept, unless `MAX_NOTES` in the environment says otherwise.
+const MAX_NOTES: usize = 1000;
 
 #[derive(Clone, Serialize, Deserialize)]
 struct Note {
@@ -39,6 +52,7 @@ struct NewNote {
 struct App {
     notes: Arc<Mutex<BTreeMap<u64, Note>>>,
     requests: Arc<Mutex<u64>>,
+    max_notes: usize,
     file: PathBuf,
     shutdown: Arc<Mutex<Option<wasio::sync::oneshot::Sender<()>>>>,
 }
@@ -65,8 +79,16 @@ async fn list(State(app): State<App>) -> Json<Vec<Note>> {
 
 async fn create(State(app): State<App>, Json(new): Json<NewNote>) -> impl IntoResponse {
     app.count();
+    if new.text.len() > MAX_NOTE {
+        let msg = format!("a note holds at most {MAX_NOTE} bytes");
+        return error(StatusCode::PAYLOAD_TOO_LARGE, &msg).into_response();
+    }
     let (note, all) = {
         let mut notes = app.notes.lock().unwrap();
+        if notes.len() >= app.max_notes {
+            let msg = format!("the service keeps at most {} notes", app.max_notes);
+            return error(StatusCode::INSUFFICIENT_STORAGE, &msg).into_response();
+        }
         let id = notes.keys().next_back().map_or(1, |k| k + 1);
         let note = Note { id, text: new.text };
         notes.insert(id, note.clone());
@@ -140,6 +162,10 @@ async fn main() -> std::io::Result<()> {
     let app = App {
         notes: Arc::new(Mutex::new(notes.into_iter().map(|n| (n.id, n)).collect())),
         requests: Arc::default(),
+        max_notes: std::env::var("MAX_NOTES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(MAX_NOTES),
         file,
         shutdown: Arc::new(Mutex::new(Some(tx))),
     };
@@ -151,6 +177,7 @@ async fn main() -> std::io::Result<()> {
         .route("/stats", get(stats))
         .route("/shutdown", post(shutdown))
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app);
     let listener = wasio::net::TcpListener::bind(addr.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);

@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::policy::{NetPolicy, Rule};
-use crate::run::{RunConfig, UnknownImports};
+use crate::run::{Restart, RunConfig, UnknownImports};
 
 /// Run WebAssembly (WASI preview1) programs in a precise sandbox.
 #[derive(Debug, Parser)]
@@ -17,6 +17,38 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's arguments (exiting with a message and status
+    /// 2 when they are wrong, as [`Parser::parse`] does).
+    pub fn parse_args() -> Self {
+        Self::parse_ordered(std::env::args_os())
+    }
+
+    /// Parses `args` (the program name first), noting the order of the
+    /// preopens: they are numbered in command-line order, whichever flag
+    /// gave each.
+    pub fn parse_ordered<I, T>(args: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Self::command().get_matches_from(args);
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if let (Command::Run(run), Some(("run", m))) = (&mut cli.command, matches.subcommand()) {
+            let mut order: Vec<(usize, bool)> = Vec::new();
+            for (id, ro) in [("dirs", false), ("dirs_ro", true)] {
+                if let Some(ix) = m.indices_of(id) {
+                    order.extend(ix.map(|i| (i, ro)));
+                }
+            }
+            order.sort_unstable();
+            run.dir_order = order.into_iter().map(|(_, ro)| ro).collect();
+        }
+        cli
+    }
 }
 
 /// `wasio` subcommands.
@@ -123,6 +155,21 @@ pub struct RunArgs {
     #[arg(long, requires = "workers")]
     pub workers_fail_fast: bool,
 
+    /// Start the guest again when it traps or exits with a non-zero
+    /// status: `on-failure`, or `no`. An instance that failed while
+    /// serving (it had waited for I/O) is started again after 100 ms; one
+    /// that fails as it starts, after a delay that doubles up to 5 s. The
+    /// default is `on-failure` with `--workers` (each worker is replaced on
+    /// its own; its listeners keep their queued connections meanwhile) and
+    /// `no` without.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        value_enum,
+        conflicts_with = "workers_fail_fast"
+    )]
+    pub restart: Option<Restart>,
+
     /// Do not cache compiled code (by default it is kept in
     /// `$WASIO_CACHE_DIR`, `$XDG_CACHE_HOME/wasio` or `~/.cache/wasio`).
     #[arg(long)]
@@ -142,6 +189,12 @@ pub struct RunArgs {
         trailing_var_arg = true
     )]
     pub command: Vec<String>,
+
+    /// For each `--dir` and `--dir-ro` in command-line order, whether it
+    /// was `--dir-ro` (filled by [`Cli::parse_args`]; empty: every `--dir`
+    /// first).
+    #[arg(skip)]
+    pub dir_order: Vec<bool>,
 }
 
 impl RunArgs {
@@ -174,14 +227,31 @@ impl RunArgs {
     pub fn to_config(&self) -> Result<RunConfig> {
         let mut cfg = RunConfig::new(self.module());
         cfg.args = self.guest_args().to_vec();
-        for (list, ro) in [(&self.dirs, false), (&self.dirs_ro, true)] {
-            for spec in list {
-                let (host, guest) = parse_dir(spec)?;
-                if !host.is_dir() {
-                    bail!("--dir {spec}: {} is not a directory", host.display());
-                }
-                cfg.dirs.push((host, guest, ro));
+        let order = if self.dir_order.len() == self.dirs.len() + self.dirs_ro.len() {
+            self.dir_order.clone()
+        } else {
+            let mut o = vec![false; self.dirs.len()];
+            o.resize(self.dirs.len() + self.dirs_ro.len(), true);
+            o
+        };
+        let (mut rw, mut ro) = (self.dirs.iter(), self.dirs_ro.iter());
+        for readonly in order {
+            let (spec, flag) = if readonly {
+                (ro.next(), "--dir-ro")
+            } else {
+                (rw.next(), "--dir")
+            };
+            let Some(spec) = spec else { continue };
+            let (host, guest) = parse_dir(spec)?;
+            if !host.is_dir() {
+                let hint = if spec.contains(':') && !spec.contains("::") {
+                    " (to name it differently in the guest, write HOST::GUEST, with two colons)"
+                } else {
+                    ""
+                };
+                bail!("{flag} {spec}: {} is not a directory{hint}", host.display());
             }
+            cfg.dirs.push((host, guest, readonly));
         }
         if self.inherit_env {
             cfg.env.extend(std::env::vars());
@@ -221,6 +291,7 @@ impl RunArgs {
         cfg.unknown_imports = self.unknown_imports;
         cfg.workers = self.workers;
         cfg.workers_fail_fast = self.workers_fail_fast;
+        cfg.restart = self.restart;
         cfg.cache_dir = if self.no_cache {
             None
         } else {

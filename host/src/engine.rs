@@ -18,6 +18,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// A wasmtime engine and the directory where compiled modules are kept.
+#[derive(Clone)]
 pub struct HostEngine {
     /// The engine (Cranelift; epoch interruption when `interruptible`).
     pub engine: Engine,

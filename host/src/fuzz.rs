@@ -32,6 +32,8 @@ const DICT_BASE: u32 = 0x1_0000;
 /// Blocking calls give up after this long (the run then ends as the host
 /// ends a guest that hit `--timeout`).
 const DEADLINE: Duration = Duration::from_millis(20);
+/// `--max-memory` of a fuzz run: the guest's memory and eight pages more.
+const FUZZ_MAX_MEMORY: usize = (MEM_PAGES as usize + 8) * 65536;
 /// The only ports the fuzzed guest may bind or reach (on 127.0.0.1).
 const PORTS: &str = "127.0.0.1:40000-40099";
 
@@ -318,9 +320,9 @@ fn host_data(box_dir: Option<&Path>) -> Host {
         udp_send: ports(),
         ..NetPolicy::default()
     });
+    b.max_memory(Some(FUZZ_MAX_MEMORY));
     Host {
         wasi: b.build().expect("context"),
-        limits: wasmtime::StoreLimitsBuilder::new().build(),
         memory: None,
     }
 }

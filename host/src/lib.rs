@@ -23,6 +23,7 @@ pub mod cli;
 pub mod engine;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod limits;
 pub mod policy;
 mod rlimit;
 pub mod run;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
-use wasmtime::{Linker, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Linker, Store, Trap};
 
 use crate::policy::NetPolicy;
 use crate::wasi::{self, ProcExit, TimedOut, WasiCtx, WasiView};
@@ -17,12 +17,36 @@ pub const EXIT_TRAP: i32 = 134;
 /// Exit status when `--timeout` ran out (as `timeout(1)` reports).
 pub const EXIT_TIMEOUT: i32 = 124;
 
+/// The first delay before a failed instance is started again.
+pub const RESTART_DELAY_MIN: Duration = Duration::from_millis(100);
+/// The longest delay before an instance that keeps failing as it starts
+/// is started again.
+pub const RESTART_DELAY_MAX: Duration = Duration::from_secs(5);
+
+/// How an instance ended.
+#[derive(Debug, Clone, Copy)]
+struct Ended {
+    /// Its exit status.
+    status: i32,
+    /// Whether it got through its start-up (see [`WasiCtx::started`]).
+    started: bool,
+}
+
+/// Whether `wasio run` starts an instance again after it failed
+/// (`--restart`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Restart {
+    /// Never: the instance's status is the run's (one instance's default).
+    No,
+    /// After a trap or a non-zero exit, with a growing delay (the default
+    /// under `--workers`, unless `--workers-fail-fast`).
+    OnFailure,
+}
+
 /// What the store holds for one guest.
 pub struct Host {
     /// preview1 state.
     pub wasi: WasiCtx,
-    /// Memory and table limits.
-    pub limits: StoreLimits,
     /// The guest's memory, once a host call has looked it up.
     pub memory: Option<wasmtime::Memory>,
 }
@@ -67,6 +91,9 @@ pub struct RunConfig {
     pub workers: Option<usize>,
     /// `--workers-fail-fast`: one instance failing stops all.
     pub workers_fail_fast: bool,
+    /// `--restart`: `None` for the default ([`Restart::OnFailure`] under
+    /// `--workers`, else [`Restart::No`]).
+    pub restart: Option<Restart>,
 }
 
 /// What `wasio run` does with a module import it does not provide
@@ -99,17 +126,17 @@ impl RunConfig {
     ///
     /// The process's soft open-file limit is raised to its hard limit
     /// first (every guest fd is a host fd), with a warning when `max_fds`
-    /// still cannot be reached.
+    /// still cannot be reached. Listeners are made before the module is
+    /// compiled, so a client may connect as soon as the host starts; the
+    /// time limit counts from the start, compilation included.
     pub fn run(&self) -> Result<i32> {
+        let started = Instant::now();
+        let deadline = self.timeout.map(|t| started + t);
         let soft = crate::rlimit::raise_nofile();
         let max_fds = self.max_fds.unwrap_or(wasi::ctx::DEFAULT_MAX_FDS);
         if let Some(w) = crate::rlimit::shortfall(max_fds, soft) {
             tracing::warn!("{w}");
         }
-        // Epoch checks cost guest CPU: only a run with a time limit has them.
-        let host_engine = crate::engine::engine(self.cache_dir.as_deref(), self.timeout.is_some())?;
-        let (module, interruptible) = host_engine.load(&self.module)?;
-        let engine = module.engine().clone();
 
         // Listeners made before any guest runs: systemd's, then ours.
         let mut listeners = crate::activation::take_listeners()?;
@@ -122,11 +149,21 @@ impl RunConfig {
             listeners.push(l);
         }
 
-        let deadline = self.timeout.map(|t| Instant::now() + t);
-        if let Some(t) = self.timeout {
+        // Epoch checks cost guest CPU: only a run with a time limit has them.
+        let host_engine = crate::engine::engine(self.cache_dir.as_deref(), self.timeout.is_some())?;
+        let Some((module, interruptible)) = self.load_within(&host_engine, deadline)? else {
+            eprintln!(
+                "wasio: {} ran past its time limit (--timeout {}s) while it was being compiled",
+                self.module.display(),
+                self.timeout.unwrap_or_default().as_secs_f64()
+            );
+            return Ok(EXIT_TIMEOUT);
+        };
+        let engine = module.engine().clone();
+        if let Some(d) = deadline {
             let engine = engine.clone();
             std::thread::spawn(move || {
-                std::thread::sleep(t);
+                std::thread::sleep(d.saturating_duration_since(Instant::now()));
                 engine.increment_epoch();
             });
         } else {
@@ -141,7 +178,8 @@ impl RunConfig {
         }
         let n = self.workers.unwrap_or(1);
         let lines = (n > 1).then(|| Arc::new(wasi::StdioLines::default()));
-        let one = |worker: usize| -> Result<i32> {
+        let kept = (n > 1).then(|| Arc::new(wasi::KeptListeners::default()));
+        let one = |worker: usize| -> Result<Ended> {
             let mut b = self.context(&listeners, deadline)?;
             if self.workers.is_some() {
                 b.env("WASIO_WORKER", &worker.to_string());
@@ -149,6 +187,7 @@ impl RunConfig {
             if n > 1 {
                 b.reuseport(true);
                 b.stdio_lines(lines.clone());
+                b.worker(worker, kept.clone());
             }
             let store = Store::new(&engine, self.host(b.build()?));
             self.instance(
@@ -159,8 +198,9 @@ impl RunConfig {
                 (n > 1).then_some(worker),
             )
         };
+        let restart = self.restart_policy();
         if n == 1 {
-            return one(0);
+            return Ok(self.supervise(None, restart, deadline, || one(0)));
         }
         // Every worker runs to its end; the exit status is the first
         // non-zero one (or, with --workers-fail-fast, the process ends with
@@ -169,14 +209,14 @@ impl RunConfig {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..n)
                 .map(|w| {
-                    let (one, first_failure) = (&one, &first_failure);
+                    let (one, first_failure, kept) = (&one, &first_failure, &kept);
                     std::thread::Builder::new()
                         .name(format!("wasio-worker-{w}"))
                         .spawn_scoped(scope, move || {
-                            let status = one(w).unwrap_or_else(|e| {
-                                eprintln!("wasio: worker {w}: {e:#}");
-                                1
-                            });
+                            let status = self.supervise(Some(w), restart, deadline, || one(w));
+                            if let Some(k) = kept {
+                                k.forget_worker(w);
+                            }
                             if status != 0 {
                                 let mut f = first_failure.lock().unwrap_or_else(|e| e.into_inner());
                                 f.get_or_insert(status);
@@ -205,17 +245,97 @@ impl RunConfig {
         Ok(status.unwrap_or(0))
     }
 
-    /// The store data for a context, with this run's memory limit.
+    /// Whether a failed instance is started again: `--restart`, else
+    /// on failure under `--workers` (unless `--workers-fail-fast`), else
+    /// never.
+    fn restart_policy(&self) -> Restart {
+        match self.restart {
+            Some(r) => r,
+            None if self.workers.is_some() && !self.workers_fail_fast => Restart::OnFailure,
+            None => Restart::No,
+        }
+    }
+
+    /// Runs one instance (`worker`, when there are several) until it
+    /// ends for good. With [`Restart::OnFailure`], an instance that trapped
+    /// or exited non-zero is started again: after [`RESTART_DELAY_MIN`]
+    /// when it had got through its start-up (it had waited for I/O or
+    /// accepted a connection: a bad request killed a serving instance,
+    /// and the service needs it back at once), else after a delay that doubles with every such failure
+    /// in a row up to [`RESTART_DELAY_MAX`] (a guest that fails as it
+    /// starts must not spin). Not restarted: a clean exit, the time limit,
+    /// an instance that could not start at all, or a restart that would
+    /// come after the deadline.
+    fn supervise(
+        &self,
+        worker: Option<usize>,
+        restart: Restart,
+        deadline: Option<Instant>,
+        mut one: impl FnMut() -> Result<Ended>,
+    ) -> i32 {
+        let who = match worker {
+            Some(w) => format!("worker {w}"),
+            None => self.module.display().to_string(),
+        };
+        let mut delay = RESTART_DELAY_MIN;
+        let mut restarts = 0u64;
+        loop {
+            let ended = match one() {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("wasio: {who}: {e:#}");
+                    return 1;
+                }
+            };
+            let status = ended.status;
+            if status == 0 || status == EXIT_TIMEOUT || restart == Restart::No {
+                return status;
+            }
+            if ended.started {
+                delay = RESTART_DELAY_MIN;
+            }
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                return status;
+            }
+            restarts += 1;
+            eprintln!(
+                "wasio: {who} failed with status {status}; restarting it in {} ms \
+                 (restart {restarts})",
+                delay.as_millis()
+            );
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(RESTART_DELAY_MAX);
+        }
+    }
+
+    /// Loads (compiles) the module, giving up at `deadline`: `None` then.
+    /// The compilation cannot be interrupted, so it goes on, on a thread of
+    /// its own, until the process exits.
+    fn load_within(
+        &self,
+        engine: &crate::engine::HostEngine,
+        deadline: Option<Instant>,
+    ) -> Result<Option<(wasmtime::Module, bool)>> {
+        let Some(deadline) = deadline else {
+            return engine.load(&self.module).map(Some);
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (engine, path) = (engine.clone(), self.module.clone());
+        std::thread::Builder::new()
+            .name("wasio-compile".into())
+            .spawn(move || {
+                let _ = tx.send(engine.load(&path));
+            })
+            .context("starting the compiler thread")?;
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(loaded) => loaded.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The store data for a context.
     fn host(&self, wasi: WasiCtx) -> Host {
-        let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
-        if let Some(m) = self.max_memory {
-            limits = limits.memory_size(m);
-        }
-        Host {
-            wasi,
-            limits: limits.build(),
-            memory: None,
-        }
+        Host { wasi, memory: None }
     }
 
     /// One instance's context: arguments, environment, preopens (the
@@ -240,6 +360,7 @@ impl RunConfig {
         if let Some(n) = self.max_fds {
             b.max_fds(n);
         }
+        b.max_memory(self.max_memory);
         b.deadline(deadline);
         b.policy(self.net.clone());
         Ok(b)
@@ -254,8 +375,8 @@ impl RunConfig {
         module: &wasmtime::Module,
         interruptible: bool,
         worker: Option<usize>,
-    ) -> Result<i32> {
-        store.limiter(|h| &mut h.limits);
+    ) -> Result<Ended> {
+        store.limiter(|h| &mut h.wasi.account);
         if interruptible {
             // The timer thread bumps the epoch once, when time is up.
             store.set_epoch_deadline(1);
@@ -284,7 +405,10 @@ impl RunConfig {
                 )
             })?;
         let result = start.call(&mut store, ());
-        Ok(self.status(result, worker))
+        Ok(Ended {
+            status: self.status(result, worker),
+            started: store.data().wasi.started,
+        })
     }
 
     /// Checks every import the host does not provide: an error naming it
@@ -359,10 +483,10 @@ impl RunConfig {
             .map(|c| c.to_string())
             .collect::<Vec<_>>()
             .join("\n\nCaused by:\n    ");
-        if self.max_memory.is_some() && text.contains("growing memory") {
+        if let Some(limit) = e.downcast_ref::<crate::limits::MemoryLimit>() {
             eprintln!(
                 "wasio: {who} tried to grow its memory beyond --max-memory {} bytes\n{text}",
-                self.max_memory.unwrap_or_default()
+                limit.limit
             );
         } else {
             eprintln!("wasio: {who} trapped: {text}");

@@ -209,3 +209,80 @@ fn echo_tcp_churns_100k_connections_in_8_mib() {
         format!("{CONNS} connections, {} bytes echoed\n", CONNS * 8)
     );
 }
+
+/// Reads one response's status line from `s`, then what follows until the
+/// server closes (at most a few KiB): `(status line, closed)`.
+fn status_then_close(s: &mut TcpStream) -> (String, bool) {
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut r = BufReader::new(s.try_clone().unwrap());
+    let mut status = String::new();
+    let _ = r.read_line(&mut status);
+    let mut rest = Vec::new();
+    // A reset is a close too: the server closed with our bytes unread.
+    let closed = match r.take(1 << 20).read_to_end(&mut rest) {
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    (status, closed)
+}
+
+/// http-hello caps what a client can make it hold: a request line that
+/// never ends gets `400` once it passes 8 KiB, header fields past 16 KiB
+/// get `431`, each connection is closed, and the server goes on serving
+/// (it used to grow the line until `capacity overflow` killed it). Under
+/// `--max-memory 8M` on wasm, and natively.
+#[test]
+fn http_hello_caps_request_lines_and_headers() {
+    for wasm_build in [true, false] {
+        let srv = if wasm_build {
+            let mut c = wasio_run();
+            c.args(["--max-memory", "8M"])
+                .args(LOCAL)
+                .arg(wasm("http-hello"))
+                .arg("127.0.0.1:0");
+            Server::spawn("http-hello", c)
+        } else {
+            let mut c = std::process::Command::new(native("http-hello"));
+            c.arg("127.0.0.1:0");
+            Server::spawn("http-hello", c)
+        };
+        let addr = srv.sock();
+        // An endless request line: 64 MiB with no newline, written while
+        // the server lets it (it stops reading after the cap).
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+        let chunk = vec![b'a'; 1 << 20];
+        let mut w = s.try_clone().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = w.write_all(b"GET /");
+            for _ in 0..64 {
+                if w.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let (status, closed) = status_then_close(&mut s);
+        assert_eq!(status, "HTTP/1.1 400 Bad Request\r\n", "wasm={wasm_build}");
+        assert!(closed, "wasm={wasm_build}");
+        writer.join().unwrap();
+        // Header fields without end.
+        let mut s = TcpStream::connect(addr).unwrap();
+        let mut head = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+        for i in 0..2000 {
+            head.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "y".repeat(20)).as_bytes());
+        }
+        let _ = s.write_all(&head);
+        let (status, closed) = status_then_close(&mut s);
+        assert_eq!(
+            status, "HTTP/1.1 431 Request Header Fields Too Large\r\n",
+            "wasm={wasm_build}"
+        );
+        assert!(closed, "wasm={wasm_build}");
+        // And the server is still there for everyone else.
+        let mut good = TcpStream::connect(addr).unwrap();
+        good.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let (status, _) = status_then_close(&mut good);
+        assert_eq!(status, "HTTP/1.1 200 OK\r\n", "wasm={wasm_build}");
+    }
+}

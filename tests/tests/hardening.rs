@@ -247,3 +247,86 @@ fn the_host_raises_its_open_file_limit() {
         .unwrap_or_else(|| panic!("{}", stdout(&out)));
     assert!((200..300).contains(&opened), "{}", stdout(&out));
 }
+
+/// A Unix socket inside a `--dir-ro` preopen cannot be connected to
+/// (read-only means nothing under it is written to, a server behind a
+/// socket file included); under `--dir` it can.
+#[test]
+fn a_read_only_preopen_forbids_connecting_to_its_sockets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(tmp.path().join("s.sock")).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    for (flag, expect) in [
+        ("--dir-ro", "unix-connect: ENOTCAPABLE"),
+        ("--dir", "unix-connect: ok"),
+    ] {
+        let out = run(
+            wasio_run()
+                .arg(flag)
+                .arg(format!("{}::/sock", tmp.path().display()))
+                .arg(wasm("hog"))
+                .args(["unix-connect", "/sock/s.sock"]),
+            LIMIT,
+        );
+        assert_eq!(stdout(&out).trim(), expect, "{flag}: {}", stderr(&out));
+    }
+    // Exactly one connection arrived: the `--dir` one.
+    let mut got = 0;
+    while listener.accept().is_ok() {
+        got += 1;
+    }
+    assert_eq!(got, 1);
+}
+
+/// Preopens are numbered from fd 3 in command-line order, whichever of
+/// `--dir` and `--dir-ro` gave each.
+#[test]
+fn preopens_are_numbered_in_command_line_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| {
+        let p = tmp.path().join(n);
+        std::fs::create_dir(&p).unwrap();
+        format!("{}::/{n}", p.display())
+    };
+    let out = run(
+        wasio_run()
+            .args([
+                "--dir-ro",
+                &d("a"),
+                "--dir",
+                &d("b"),
+                "--dir-ro",
+                &d("c"),
+                "--dir",
+                &d("d"),
+            ])
+            .arg(wasm("hog"))
+            .arg("preopens"),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "fd 3: /a\nfd 4: /b\nfd 5: /c\nfd 6: /d\n");
+}
+
+/// `--tcplisten` sockets are bound before the module is compiled, so a
+/// client started right after `wasio run` finds the port open even on a
+/// first (uncached) run: the host logs the listener before the module.
+#[test]
+fn listeners_are_bound_before_compiling() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = run(
+        Command::new(wasio_bin())
+            .args(["run", "--cache-dir"])
+            .arg(cache.path())
+            .args(["--tcplisten", "127.0.0.1:0"])
+            .arg(wasm("hog"))
+            .arg("preopens")
+            .env("RUST_LOG", "wasio_host=info"),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    let listener = log.find("preopened listener").expect("listener logged");
+    let module = log.find("module ready").expect("module logged");
+    assert!(listener < module, "{log}");
+}

@@ -28,12 +28,23 @@ fn axum_json(
     wasm_build: bool,
     data: &Path,
 ) -> (Killed, BufReader<std::process::ChildStdout>, String) {
+    axum_json_with(wasm_build, data, &[])
+}
+
+fn axum_json_with(
+    wasm_build: bool,
+    data: &Path,
+    env: &[(&str, &str)],
+) -> (Killed, BufReader<std::process::ChildStdout>, String) {
     let mut c = if wasm_build {
         let p = target_dir()
             .join("wasm32-wasip1")
             .join(profile())
             .join("examples/axum-json.wasm");
         let mut c = wasio_run();
+        for (k, v) in env {
+            c.arg("--env").arg(format!("{k}={v}"));
+        }
         c.args(["--allow-listen", "127.0.0.1", "--dir"])
             .arg(format!("{}::/data", data.display()))
             .arg(p)
@@ -41,7 +52,7 @@ fn axum_json(
         c
     } else {
         let mut c = Command::new(target_dir().join(profile()).join("examples/axum-json"));
-        c.arg("127.0.0.1:0").arg(data);
+        c.envs(env.iter().copied()).arg("127.0.0.1:0").arg(data);
         c
     };
     let mut child = c.stdout(Stdio::piped()).spawn().unwrap();
@@ -422,5 +433,54 @@ fn hyper_h2_example_serves_concurrent_streams() {
             .collect();
         counts.sort();
         assert_eq!(counts, ["1", "2", "3"], "{bodies:?}");
+    }
+}
+
+/// What a client can make the axum app hold is capped: a 1.9 MB body is
+/// refused (`413`) before it is read, a note over 4 KiB is `413`, and
+/// past `MAX_NOTES` notes a new one is `507`; the app serves on. (It used
+/// to keep every note, rewriting all of them on each POST: 1.3 GB in 30 s
+/// under four clients.) Both builds.
+#[test]
+fn axum_app_caps_what_a_client_can_post() {
+    for wasm_build in [true, false] {
+        let data = tempfile::tempdir().unwrap();
+        let (_child, _out, addr) = axum_json_with(wasm_build, data.path(), &[("MAX_NOTES", "20")]);
+        // A huge body: the status comes back whatever the client still
+        // writes (the rest is never read).
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(LIMIT)).unwrap();
+        let body = format!(r#"{{"text":"{}"}}"#, "n".repeat(1_900_000));
+        let head = format!(
+            "POST /notes HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut w = s.try_clone().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = w.write_all(head.as_bytes());
+            let _ = w.write_all(body.as_bytes());
+        });
+        let mut status = String::new();
+        BufReader::new(&mut s).read_line(&mut status).unwrap();
+        assert!(
+            status.starts_with("HTTP/1.1 413"),
+            "wasm={wasm_build}: {status:?}"
+        );
+        drop(s);
+        writer.join().unwrap();
+
+        let mut c = connect(&addr);
+        let long = format!(r#"{{"text":"{}"}}"#, "n".repeat(4097));
+        let (code, _) = request(&mut c, "POST", "/notes", &long);
+        assert_eq!(code, 413, "wasm={wasm_build}");
+        for i in 0..20 {
+            let (code, _) = request(&mut c, "POST", "/notes", &format!(r#"{{"text":"{i}"}}"#));
+            assert_eq!(code, 201, "wasm={wasm_build}");
+        }
+        let (code, body) = request(&mut c, "POST", "/notes", r#"{"text":"one too many"}"#);
+        assert_eq!(code, 507, "wasm={wasm_build}: {body}");
+        let (code, body) = request(&mut c, "GET", "/stats", "");
+        assert_eq!(code, 200);
+        assert!(body.contains(r#""notes":20"#), "{body}");
     }
 }

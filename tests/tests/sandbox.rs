@@ -37,18 +37,31 @@ fn escapes_are_denied_and_the_guest_carries_on() {
         "read sub/../../secret.txt: denied ENOTCAPABLE",
         // wasi-libc itself refuses: no preopen covers `/etc`.
         "read /etc/passwd: denied ENOENT",
+        "wasio::fs read /etc/passwd: no preopened directory holds /etc/passwd: run the host \
+         with `--dir HOST_DIR::/etc` (or `--dir-ro`) to give the guest one",
         "read through symlink to outside: denied ENOTCAPABLE",
         "read absolute symlink: denied ENOTCAPABLE",
         "create through symlink to outside: denied ENOTCAPABLE",
-        "read through a symlink the guest made: denied ENOTCAPABLE",
+        "make a symlink out of the box: denied ENOTCAPABLE",
+        "read through a symlink the guest made: denied ENOENT",
+        "make a symlink inside the box: ALLOWED (0 bytes)",
+        "read through it: ALLOWED (6 bytes)",
         "list ..: denied ENOTCAPABLE",
         "read inside.txt: ALLOWED (6 bytes)",
         "read sub/../inside.txt: ALLOWED (6 bytes)",
         "still running",
     ];
     assert_eq!(text.lines().collect::<Vec<_>>(), expect, "{text}");
-    // Nothing was planted outside the box.
+    // Nothing was planted outside the box, and no link out of it.
     assert!(!tmp.path().join("planted.txt").exists());
+    assert!(std::fs::symlink_metadata(b.join("made-link")).is_err());
+    // The operator is told which path was refused, and what grants paths.
+    let log = stderr(&out);
+    assert!(log.contains("denied: guest path `../secret.txt`"), "{log}");
+    assert!(
+        log.contains("denied: guest tried to make a symlink"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! must arrive within `HTTP_HEADER_TIMEOUT_MS` (default 10 s) of its first
 //! byte, or the client gets `408` and is closed; a keep-alive connection
 //! with no request for `HTTP_IDLE_TIMEOUT_MS` (default 5 s) is closed.
+//! A request line over 8 KiB gets `400`, header fields over 16 KiB get
+//! `431`, and the connection is closed: no client makes the server hold
+//! more than that per connection.
 //! Accept errors are retried; finished connections leave nothing behind.
 
 use std::time::Duration;
@@ -40,27 +43,82 @@ impl Timeouts {
     }
 }
 
-/// Reads one request's head and discards its body. `Some(close)` when a
-/// whole request arrived (`close`: the client asked to close); `None` if
-/// the client went away first.
-async fn read_request<R>(r: &mut BufReader<R>, line: &mut String) -> std::io::Result<Option<bool>>
+/// Longest request line (method, target, version) the server reads.
+const MAX_REQUEST_LINE: usize = 8 * 1024;
+/// Most bytes of header fields one request may send.
+const MAX_HEADERS: usize = 16 * 1024;
+
+/// Why a request was not read.
+enum Refused {
+    /// The client went away first.
+    Gone,
+    /// The request line passed [`MAX_REQUEST_LINE`]: `400`.
+    LineTooLong,
+    /// The header fields passed [`MAX_HEADERS`]: `431`.
+    HeadersTooLarge,
+}
+
+/// Appends one line (up to and including `\n`) to `line`, reading no more
+/// than `max` bytes in all into it: `Ok(false)` at end of input, `Err` past
+/// the cap. The reader's buffer is the only other memory used.
+async fn read_line_capped<R>(
+    r: &mut BufReader<R>,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Result<bool, ()>>
+where
+    R: wasio::io::AsyncRead + Unpin,
+{
+    loop {
+        let buf = r.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(Ok(false));
+        }
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if line.len() + take > max {
+            return Ok(Err(()));
+        }
+        line.extend_from_slice(&buf[..take]);
+        r.consume(take);
+        if done {
+            return Ok(Ok(true));
+        }
+    }
+}
+
+/// Reads one request's head and discards its body. `Ok(close)` when a
+/// whole request arrived (`close`: the client asked to close). The
+/// request line and the header fields are capped, so no client can make
+/// the server hold more than those caps per connection.
+async fn read_request<R>(
+    r: &mut BufReader<R>,
+    line: &mut Vec<u8>,
+) -> std::io::Result<Result<bool, Refused>>
 where
     R: wasio::io::AsyncRead + Unpin,
 {
     // Request line.
     line.clear();
-    if r.read_line(line).await? == 0 {
-        return Ok(None);
+    match read_line_capped(r, line, MAX_REQUEST_LINE).await? {
+        Ok(true) => {}
+        Ok(false) => return Ok(Err(Refused::Gone)),
+        Err(()) => return Ok(Err(Refused::LineTooLong)),
     }
-    let mut close = line.trim_end().ends_with("HTTP/1.0");
+    let mut close = line.trim_ascii_end().ends_with(b"HTTP/1.0");
     let mut body_len = 0usize;
     // Headers.
+    let mut header_bytes = 0;
     loop {
         line.clear();
-        if r.read_line(line).await? == 0 {
-            return Ok(None);
+        match read_line_capped(r, line, MAX_HEADERS - header_bytes).await? {
+            Ok(true) => header_bytes += line.len(),
+            Ok(false) => return Ok(Err(Refused::Gone)),
+            Err(()) => return Ok(Err(Refused::HeadersTooLarge)),
         }
-        let h = line.trim_end();
+        let h = String::from_utf8_lossy(line.trim_ascii_end());
         if h.is_empty() {
             break;
         }
@@ -82,13 +140,13 @@ where
     while left > 0 {
         let buf = r.fill_buf().await?;
         if buf.is_empty() {
-            return Ok(None);
+            return Ok(Err(Refused::Gone));
         }
         let n = buf.len().min(left);
         r.consume(n);
         left -= n;
     }
-    Ok(Some(close))
+    Ok(Ok(close))
 }
 
 /// Serves one connection; returns how many requests it answered.
@@ -96,7 +154,7 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
     conn.set_nodelay(true)?;
     let (r, mut w) = conn.into_split();
     let mut r = BufReader::new(r);
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut answered = 0;
     loop {
         // Wait for the next request to begin.
@@ -115,8 +173,19 @@ async fn serve(conn: TcpStream, limits: Timeouts) -> std::io::Result<u64> {
                     .await;
                 return Ok(answered);
             }
-            Ok(Ok(Some(close))) => close,
-            Ok(Ok(None)) => return Ok(answered),
+            Ok(Ok(Ok(close))) => close,
+            Ok(Ok(Err(Refused::Gone))) => return Ok(answered),
+            Ok(Ok(Err(refused))) => {
+                let status = match refused {
+                    Refused::HeadersTooLarge => "431 Request Header Fields Too Large",
+                    _ => "400 Bad Request",
+                };
+                let head =
+                    format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+                let _ = w.write_all(head.as_bytes()).await;
+                let _ = w.shutdown().await;
+                return Ok(answered);
+            }
             Ok(Err(e)) => return Err(e),
         };
         let response = format!(

@@ -10,10 +10,13 @@ use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
 use super::errno::{Error, TimedOut};
+use super::kept::KeptListeners;
 use super::reactor::Reactor;
 use super::rights;
+use super::stdio::Stdio;
 use super::stdio_lines::{Pending, StdioLines};
 use super::table::{Descriptor, Family, FdTable, Object, Socket, SocketKind};
+use crate::limits::Account;
 use crate::policy::NetPolicy;
 
 /// Default cap on open guest fds (see `--max-fds`).
@@ -34,22 +37,33 @@ pub struct WasiCtx {
     /// What the guest may do on the network (extension sockets).
     pub(crate) policy: NetPolicy,
     /// Signal deliveries this guest receives as readiness
-    /// (`wasio_signal_v1`); unregistered when the context goes.
-    pub(crate) signal_ids: Vec<signal_hook::SigId>,
+    /// (`wasio_signal_v1`), by the host fd of the read end the guest holds;
+    /// unregistered when that fd is closed or the context goes.
+    pub(crate) signal_ids: Vec<(std::os::fd::RawFd, signal_hook::SigId)>,
     /// Binds set `SO_REUSEPORT` (several instances share a port).
     pub(crate) reuseport: bool,
     /// Whole-line stdout/stderr shared with other instances, and this
     /// instance's partial lines.
     pub(crate) stdio_lines: Option<(Arc<StdioLines>, Pending)>,
+    /// What the guest makes the host hold, against `--max-memory`.
+    pub account: Account,
+    /// This instance's number among `--workers` (0 when alone).
+    pub(crate) worker: usize,
+    /// The guest got through its start-up: it has waited for I/O or a
+    /// clock, or accepted a connection (what restarts look at: a failure
+    /// after that is not a crash loop).
+    pub started: bool,
+    /// Listeners kept across restarts, shared by the workers of a run.
+    pub(crate) kept: Option<Arc<KeptListeners>>,
 }
 
 impl Drop for WasiCtx {
     fn drop(&mut self) {
-        for id in self.signal_ids.drain(..) {
+        for (_, id) in self.signal_ids.drain(..) {
             signal_hook::low_level::unregister(id);
         }
         if let Some((lines, pending)) = &mut self.stdio_lines {
-            lines.flush(pending);
+            lines.flush(pending, self.deadline);
         }
     }
 }
@@ -76,10 +90,13 @@ pub struct WasiCtxBuilder {
     dirs: Vec<(Dir, String, bool)>,
     listeners: Vec<TcpListener>,
     max_fds: Option<usize>,
+    max_memory: Option<usize>,
     deadline: Option<Instant>,
     policy: NetPolicy,
     reuseport: bool,
     stdio_lines: Option<Arc<StdioLines>>,
+    worker: usize,
+    kept: Option<Arc<KeptListeners>>,
 }
 
 impl WasiCtxBuilder {
@@ -87,6 +104,15 @@ impl WasiCtxBuilder {
     /// instances can listen on one port.
     pub fn reuseport(&mut self, on: bool) -> &mut Self {
         self.reuseport = on;
+        self
+    }
+
+    /// Names this instance among the workers of a run, and gives it the
+    /// run's kept listeners: a listener it binds outlives it if it fails,
+    /// and its replacement gets it back (see [`KeptListeners`]).
+    pub fn worker(&mut self, n: usize, kept: Option<Arc<KeptListeners>>) -> &mut Self {
+        self.worker = n;
+        self.kept = kept;
         self
     }
 
@@ -128,6 +154,13 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Bounds everything the guest makes the host hold (memories, tables,
+    /// host buffers) to `bytes` in all.
+    pub fn max_memory(&mut self, bytes: Option<usize>) -> &mut Self {
+        self.max_memory = bytes;
+        self
+    }
+
     /// Blocking calls give up (and the guest is stopped) at `at`.
     pub fn deadline(&mut self, at: Option<Instant>) -> &mut Self {
         self.deadline = at;
@@ -148,7 +181,7 @@ impl WasiCtxBuilder {
             // seek, tell, truncate or re-time the host's terminal or log.
             let base = rights::STREAM;
             table
-                .push(Descriptor::new(Object::Stdio(fd), base, 0))
+                .push(Descriptor::new(Object::Stdio(Stdio::new(fd)), base, 0))
                 .map_err(|e| anyhow::anyhow!("fd table full ({})", e.name()))?;
         }
         for (dir, guest, readonly) in self.dirs.drain(..) {
@@ -179,6 +212,7 @@ impl WasiCtxBuilder {
                 family,
                 kind: SocketKind::Stream,
                 listening: true,
+                linger: None,
             };
             table
                 .push(Descriptor::new(
@@ -198,6 +232,10 @@ impl WasiCtxBuilder {
             signal_ids: Vec::new(),
             reuseport: self.reuseport,
             stdio_lines: self.stdio_lines.take().map(|l| (l, Pending::default())),
+            account: Account::new(self.max_memory),
+            worker: self.worker,
+            kept: self.kept.take(),
+            started: false,
         })
     }
 }

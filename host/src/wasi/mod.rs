@@ -8,15 +8,18 @@
 pub mod ctx;
 pub mod errno;
 pub(crate) mod ext;
+pub mod kept;
 pub mod linker;
 pub(crate) mod mem;
 pub(crate) mod p1;
 pub(crate) mod reactor;
 pub(crate) mod rights;
+pub(crate) mod stdio;
 pub(crate) mod stdio_lines;
 pub(crate) mod table;
 
 pub use ctx::{WasiCtx, WasiCtxBuilder};
 pub use errno::{ProcExit, TimedOut};
+pub use kept::KeptListeners;
 pub use linker::{add_to_linker, WasiView};
 pub use stdio_lines::StdioLines;

@@ -3,9 +3,14 @@
 //! are buffered up to the last newline and written out as whole lines,
 //! one instance at a time, so lines from different workers never
 //! interleave mid-line. A line longer than [`MAX_PENDING`] is written in
-//! pieces (under the same lock).
+//! pieces (under the same lock). Writes wait no later than the run's
+//! deadline, like every other host call.
 
+use std::os::fd::BorrowedFd;
 use std::sync::Mutex;
+use std::time::Instant;
+
+use super::stdio::{write_all, Stdio};
 
 /// Longest partial line kept back.
 pub(crate) const MAX_PENDING: usize = 64 * 1024;
@@ -24,12 +29,15 @@ pub(crate) struct Pending {
 
 impl StdioLines {
     /// Writes everything in `data` up to its last newline (with what was
-    /// pending before it) to host fd `raw` (1 or 2), keeping the rest.
+    /// pending before it) to `fd`, the instance's handle on host stream
+    /// `raw` (1 or 2), keeping the rest; waits no later than `deadline`.
     pub(crate) fn write(
         &self,
         pending: &mut Pending,
+        fd: BorrowedFd<'_>,
         raw: i32,
         data: &[&[u8]],
+        deadline: Option<Instant>,
     ) -> std::io::Result<()> {
         let buf = &mut pending.bufs[usize::from(raw == 2)];
         for d in data {
@@ -41,41 +49,21 @@ impl StdioLines {
             None => return Ok(()),
         };
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        write_all(raw, &buf[..cut])?;
+        let r = write_all(fd, &buf[..cut], deadline);
         buf.drain(..cut);
-        Ok(())
+        r
     }
 
-    /// Writes whatever is pending (at the end of an instance).
-    pub(crate) fn flush(&self, pending: &mut Pending) {
+    /// Writes whatever is pending (at the end of an instance), giving up
+    /// at `deadline`.
+    pub(crate) fn flush(&self, pending: &mut Pending, deadline: Option<Instant>) {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         for (i, buf) in pending.bufs.iter_mut().enumerate() {
             if !buf.is_empty() {
-                let _ = write_all(i as i32 + 1, buf);
+                let stream = Stdio::new(i as i32 + 1);
+                let _ = write_all(stream.fd(), buf, deadline);
                 buf.clear();
             }
         }
     }
-}
-
-/// Writes all of `data` to host fd `raw`, waiting while it would block.
-fn write_all(raw: i32, mut data: &[u8]) -> std::io::Result<()> {
-    // SAFETY: fds 1 and 2 are the host's stdout and stderr, open for the
-    // life of the process.
-    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
-    while !data.is_empty() {
-        match rustix::io::write(fd, data) {
-            Ok(n) => data = &data[n..],
-            Err(rustix::io::Errno::INTR) => {}
-            Err(rustix::io::Errno::AGAIN) => {
-                let mut p = [rustix::event::PollFd::new(
-                    &fd,
-                    rustix::event::PollFlags::OUT,
-                )];
-                let _ = rustix::event::poll(&mut p, None);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

@@ -8,22 +8,50 @@ use cap_std::fs::{Dir, File};
 use mio::Token;
 use wasi::{Errno, Fdflags, Rights};
 
-/// A directory entry as `fd_readdir` reports it.
-#[derive(Debug, Clone)]
+use super::stdio::Stdio;
+
+/// A directory entry as `fd_readdir` reports it; its name is in the
+/// [`Listing`]'s one name buffer.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct DirEntry {
     /// File serial number.
     pub(crate) ino: u64,
+    /// Where the name starts in [`Listing::names`].
+    pub(crate) name_at: u32,
+    /// Name length.
+    pub(crate) name_len: u32,
     /// preview1 file type.
     pub(crate) filetype: u8,
-    /// Name bytes.
-    pub(crate) name: Vec<u8>,
+}
+
+/// A directory's entries for `fd_readdir`: two allocations in all, whose
+/// capacity is what the guest's account is charged.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    /// The entries, `.` and `..` first, then by name.
+    pub(crate) entries: Vec<DirEntry>,
+    /// Every name, one after another.
+    pub(crate) names: Vec<u8>,
+}
+
+impl Listing {
+    /// The name of `e`.
+    pub(crate) fn name(&self, e: &DirEntry) -> &[u8] {
+        let at = e.name_at as usize;
+        &self.names[at..at + e.name_len as usize]
+    }
+
+    /// Host bytes the two buffers hold.
+    pub(crate) fn bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<DirEntry>() + self.names.capacity()
+    }
 }
 
 /// The host object behind a guest fd.
 pub(crate) enum Object {
     /// One of the host's own standard streams (0, 1 or 2), shared, never
-    /// closed by the host.
-    Stdio(RawFd),
+    /// closed by the host (see [`Stdio`] for how it is used).
+    Stdio(Stdio),
     /// A regular file (or block device) opened through cap-std.
     File(File),
     /// A FIFO or character device opened by path: a byte stream without
@@ -68,15 +96,18 @@ pub(crate) struct Socket {
     pub(crate) kind: SocketKind,
     /// `listen` was called: it accepts, it does not read or write.
     pub(crate) listening: bool,
+    /// A graceful linger the guest asked for (seconds), reported back by
+    /// `get_opt` but never set on the host socket: with it, closing
+    /// blocks the closing thread. The kernel still sends what is queued
+    /// after close; only the wait is left out.
+    pub(crate) linger: Option<u16>,
 }
 
 impl Object {
     /// The host fd, for raw system calls.
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         match self {
-            // SAFETY: fds 0, 1 and 2 stay open for the life of the process;
-            // the host never closes them.
-            Object::Stdio(fd) => unsafe { BorrowedFd::borrow_raw(*fd) },
+            Object::Stdio(s) => s.fd(),
             Object::File(f) => f.as_fd(),
             Object::Pipe(p) => p.as_fd(),
             Object::Dir(d) => d.as_fd(),
@@ -88,6 +119,18 @@ impl Object {
     pub(crate) fn is_socket(&self) -> bool {
         matches!(self, Object::Socket(_))
     }
+
+    /// Whether the host fd is non-blocking, so a call that would block
+    /// says so (and the host waits, bounded by the deadline) instead of
+    /// blocking: sockets, the FIFOs the guest opens, and the standard
+    /// streams the host could open privately.
+    pub(crate) fn never_blocks(&self) -> bool {
+        match self {
+            Object::Socket(_) | Object::Pipe(_) => true,
+            Object::Stdio(s) => s.private.is_some(),
+            Object::File(_) | Object::Dir(_) => false,
+        }
+    }
 }
 
 /// What only a directory carries, kept out of line: see [`Descriptor`].
@@ -95,8 +138,9 @@ impl Object {
 pub(crate) struct DirInfo {
     /// For a preopened directory: the name the guest sees.
     pub(crate) preopen: Option<String>,
-    /// Snapshot of the entries for `fd_readdir` cookies.
-    pub(crate) entries: Option<Vec<DirEntry>>,
+    /// Snapshot of the entries for `fd_readdir` cookies, while a listing
+    /// is under way, and the bytes it is charged to the guest's account.
+    pub(crate) entries: Option<(Listing, usize)>,
 }
 
 /// One open guest fd.
@@ -266,12 +310,28 @@ impl FdTable {
         self.open += 1;
     }
 
+    /// Counts `n` host fds that no guest fd number stands for (the write
+    /// end of a signal fd's socket pair) against the same limit; `MFILE`
+    /// when they do not fit.
+    pub(crate) fn hold_extra(&mut self, n: usize) -> Result<(), Errno> {
+        if self.open + n > self.max_open {
+            return Err(wasi::ERRNO_MFILE);
+        }
+        self.open += n;
+        Ok(())
+    }
+
+    /// Gives back `n` fds counted by [`FdTable::hold_extra`].
+    pub(crate) fn release_extra(&mut self, n: usize) {
+        self.open -= n;
+    }
+
     /// Most descriptors that may be open at once.
     pub(crate) fn max_open(&self) -> usize {
         self.max_open
     }
 
-    /// Number of open descriptors.
+    /// Number of host fds counted: open descriptors plus extra ones.
     pub(crate) fn len(&self) -> usize {
         self.open
     }
@@ -288,7 +348,7 @@ mod tests {
     }
 
     fn stdio() -> Descriptor {
-        Descriptor::new(Object::Stdio(2), 0, 0)
+        Descriptor::new(Object::Stdio(Stdio::new(2)), 0, 0)
     }
 
     #[test]
@@ -316,6 +376,19 @@ mod tests {
         assert_eq!(t.remove(5).err(), Some(wasi::ERRNO_BADF));
         t.remove(0).unwrap();
         assert_eq!(t.remove(0).err(), Some(wasi::ERRNO_BADF));
+    }
+
+    #[test]
+    fn extra_host_fds_count_against_the_limit() {
+        let mut t = FdTable::new(4);
+        t.push(stdio()).unwrap();
+        t.hold_extra(2).unwrap();
+        assert_eq!(t.hold_extra(2), Err(wasi::ERRNO_MFILE));
+        t.push(stdio()).unwrap();
+        assert_eq!(t.push(stdio()).err(), Some(wasi::ERRNO_MFILE));
+        t.release_extra(2);
+        t.push(stdio()).unwrap();
+        assert_eq!(t.len(), 3);
     }
 
     #[test]

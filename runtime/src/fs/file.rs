@@ -273,6 +273,8 @@ impl OpenOptions {
     /// Opens `path` with these options.
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         proceed().await;
-        Ok(File::from_std(self.0.open(path)?))
+        let path = path.as_ref();
+        let f = self.0.open(path).map_err(|e| super::explain(path, e))?;
+        Ok(File::from_std(f))
     }
 }

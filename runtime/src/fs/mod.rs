@@ -31,6 +31,31 @@ pub use std::fs::{FileType, Metadata, Permissions};
 /// Largest single read or write a file operation makes before yielding.
 pub(crate) const CHUNK: usize = 64 * 1024;
 
+/// Names the missing preopen in an error about a path no preopened
+/// directory holds (on wasm32-wasip1; wasi-libc answers such a path
+/// itself, with a bare "not found", without asking the host). The error
+/// kind becomes `PermissionDenied`: the guest lacks the capability.
+pub(crate) fn explain(path: &Path, e: std::io::Error) -> std::io::Error {
+    if !matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+    ) {
+        return e;
+    }
+    match crate::sys::no_preopen_for(path) {
+        Some(dir) => std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "no preopened directory holds {}: run the host with `--dir HOST_DIR::{}` \
+                 (or `--dir-ro`) to give the guest one",
+                path.display(),
+                dir.display()
+            ),
+        ),
+        None => e,
+    }
+}
+
 /// Gives other tasks a turn when this task's budget is spent.
 pub(crate) async fn proceed() {
     std::future::poll_fn(crate::coop::poll_proceed).await
@@ -38,7 +63,8 @@ pub(crate) async fn proceed() {
 
 /// Reads a whole file.
 pub async fn read(path: impl AsRef<Path>) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
+    let path = path.as_ref();
+    let mut f = std::fs::File::open(path).map_err(|e| explain(path, e))?;
     let mut out = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -61,7 +87,8 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> std::io::Result<String> {
 
 /// Creates or truncates a file and writes `contents`.
 pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
+    let path = path.as_ref();
+    let mut f = std::fs::File::create(path).map_err(|e| explain(path, e))?;
     for chunk in contents.as_ref().chunks(CHUNK) {
         proceed().await;
         f.write_all(chunk)?;
@@ -72,8 +99,9 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> std::i
 /// Copies a file's contents (not its permissions) and returns the byte
 /// count.
 pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> std::io::Result<u64> {
-    let mut src = std::fs::File::open(from)?;
-    let mut dst = std::fs::File::create(to)?;
+    let (from, to) = (from.as_ref(), to.as_ref());
+    let mut src = std::fs::File::open(from).map_err(|e| explain(from, e))?;
+    let mut dst = std::fs::File::create(to).map_err(|e| explain(to, e))?;
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
@@ -94,7 +122,11 @@ macro_rules! path_op {
         $(#[$doc])*
         pub async fn $name($($arg: impl AsRef<Path>),*) -> std::io::Result<$ret> {
             proceed().await;
-            $std($($arg.as_ref()),*)
+            $std($($arg.as_ref()),*).map_err(|e| {
+                let mut e = e;
+                $(e = explain($arg.as_ref(), e);)*
+                e
+            })
         }
     };
 }

@@ -24,7 +24,10 @@ use super::{FileType, Metadata};
 /// ```
 pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     super::proceed().await;
-    Ok(ReadDir(std::fs::read_dir(path)?))
+    let path = path.as_ref();
+    Ok(ReadDir(
+        std::fs::read_dir(path).map_err(|e| super::explain(path, e))?,
+    ))
 }
 
 /// Stream returned by [`read_dir`].

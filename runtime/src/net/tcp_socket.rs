@@ -20,7 +20,6 @@ use crate::sys::{self, sockopt};
 /// async fn main() -> std::io::Result<()> {
 ///     let socket = TcpSocket::new_v4()?;
 ///     socket.set_reuseaddr(true)?;
-///     socket.set_reuseport(true)?; // several instances may share the port
 ///     socket.bind("127.0.0.1:8080".parse().unwrap())?;
 ///     let listener = socket.listen(1024)?;
 ///     let (_conn, _peer) = listener.accept().await?;
@@ -59,6 +58,11 @@ impl TcpSocket {
 
     /// `SO_REUSEPORT`: several sockets may bind the same address and port
     /// (the kernel spreads connections among them).
+    ///
+    /// Under `wasio run` turning it on is `PermissionDenied` (it would let
+    /// the guest share a port with any process of the same user): the
+    /// host shares ports among the instances of `--workers N` itself, and
+    /// sets the option for them.
     pub fn set_reuseport(&self, on: bool) -> io::Result<()> {
         sockopt::set_reuseport(&self.fd, on)
     }

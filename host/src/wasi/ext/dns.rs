@@ -1,6 +1,9 @@
 //! `resolve`: host name and port to addresses.
 
-use std::net::ToSocketAddrs;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use wasi::*;
 use wasio_abi::{SockAddr, SOCKADDR_SIZE};
@@ -11,6 +14,18 @@ use crate::wasi::mem::GuestMem;
 
 /// Longest host name (RFC 1035).
 const MAX_NAME: u32 = 253;
+
+/// Longest one lookup may take before the guest gets `TIMEDOUT`: the
+/// system resolver alone may try for 10 s or more against a server that
+/// never answers, and the guest's other tasks wait meanwhile.
+pub(crate) const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Most lookups under way at once in the host process (each on a thread
+/// of its own, which goes on after a lookup timed out until the system
+/// resolver gives up); past it a lookup is `AGAIN`.
+const MAX_LOOKUPS: usize = 16;
+
+static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
 
 impl WasiCtx {
     /// `resolve(host, host_len, port, out_addrs, max, out_count)`.
@@ -40,12 +55,9 @@ impl WasiCtx {
         if !literal && !self.policy.allows_dns(&name) {
             return Err(ERRNO_ACCES.into());
         }
-        let addrs: Vec<_> = match (name.as_str(), port).to_socket_addrs() {
-            Ok(it) => it.collect(),
-            Err(e) => {
-                tracing::debug!("resolving `{name}` failed: {e}");
-                return Err(ERRNO_NOENT.into());
-            }
+        let addrs: Vec<SocketAddr> = match name.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => self.lookup(name, port)?,
         };
         let n = addrs.len().min(max as usize);
         for (i, a) in addrs.iter().take(n).enumerate() {
@@ -54,5 +66,56 @@ impl WasiCtx {
         }
         mem.put_u32(count, n as u32)?;
         Ok(())
+    }
+
+    /// Resolves `name` with the system resolver on a thread of its own, so
+    /// that the wait is bounded: by [`LOOKUP_TIMEOUT`] (`TIMEDOUT`) and by
+    /// the run's deadline (the run ends).
+    fn lookup(&self, name: String, port: u16) -> Result<Vec<SocketAddr>> {
+        if LOOKUPS.fetch_add(1, Ordering::AcqRel) >= MAX_LOOKUPS {
+            LOOKUPS.fetch_sub(1, Ordering::AcqRel);
+            tracing::debug!("too many lookups under way; `{name}` must wait");
+            return Err(ERRNO_AGAIN.into());
+        }
+        let (tx, rx) = mpsc::sync_channel(1);
+        let what = name.clone();
+        let spawned = std::thread::Builder::new()
+            .name("wasio-dns".into())
+            .spawn(move || {
+                let r = (what.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|it| it.collect::<Vec<_>>());
+                LOOKUPS.fetch_sub(1, Ordering::AcqRel);
+                let _ = tx.send(r);
+            });
+        if let Err(e) = spawned {
+            LOOKUPS.fetch_sub(1, Ordering::AcqRel);
+            tracing::warn!("cannot start a lookup thread: {e}");
+            return Err(ERRNO_AGAIN.into());
+        }
+        let started = Instant::now();
+        let mut bound = LOOKUP_TIMEOUT;
+        let mut ends_run = false;
+        if let Some(d) = self.deadline {
+            let left = d.saturating_duration_since(started);
+            if left < bound {
+                (bound, ends_run) = (left, true);
+            }
+        }
+        match rx.recv_timeout(bound) {
+            Ok(Ok(addrs)) => Ok(addrs),
+            Ok(Err(e)) => {
+                tracing::debug!("resolving `{name}` failed: {e}");
+                Err(ERRNO_NOENT.into())
+            }
+            Err(_) if ends_run => Err(self.timed_out()),
+            Err(_) => {
+                tracing::warn!(
+                    "resolving `{name}` took longer than {} s; the guest gets TIMEDOUT",
+                    LOOKUP_TIMEOUT.as_secs()
+                );
+                Err(ERRNO_TIMEDOUT.into())
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::addr;
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::{from_os, Result};
 use crate::wasi::mem::GuestMem;
-use crate::wasi::table::{Family, SocketKind};
+use crate::wasi::table::{Family, Object, SocketKind};
 
 fn flag(v: u64) -> Result<bool> {
     match v {
@@ -31,13 +31,28 @@ fn size(v: u64) -> Result<usize> {
 impl WasiCtx {
     /// `set_opt(fd, opt, value)`.
     pub(crate) fn ext_set_opt(&mut self, _: &mut GuestMem, fd: u32, o: u32, v: u64) -> Result<()> {
+        let sockfd = fd;
         let s = self.sock(fd)?;
         let fd = &s.fd;
         let v6 = s.family == Family::Inet6;
         let ip = s.family != Family::Unix;
         match o {
             opt::REUSEADDR => so::set_socket_reuseaddr(fd, flag(v)?)?,
-            opt::REUSEPORT if ip => so::set_socket_reuseport(fd, flag(v)?)?,
+            opt::REUSEPORT if ip => {
+                let on = flag(v)?;
+                if on && !self.reuseport {
+                    // It would let the guest join a port that another
+                    // process of the same user listens on, and take part
+                    // of its connections. The host shares ports among its
+                    // own instances (`--workers`), and only then.
+                    tracing::warn!(
+                        "denied: guest tried to set SO_REUSEPORT; ports are shared only \
+                         among the instances of one `wasio run --workers N`"
+                    );
+                    return Err(ERRNO_ACCES.into());
+                }
+                so::set_socket_reuseport(fd, on)?
+            }
             opt::NODELAY if ip && s.kind == SocketKind::Stream => {
                 so::set_tcp_nodelay(fd, flag(v)?)?
             }
@@ -54,12 +69,21 @@ impl WasiCtx {
             opt::RECV_BUFFER_SIZE => so::set_socket_recv_buffer_size(fd, size(v)?)?,
             opt::SEND_BUFFER_SIZE => so::set_socket_send_buffer_size(fd, size(v)?)?,
             opt::LINGER => {
-                let l = if v == opt::LINGER_OFF {
-                    None
-                } else {
-                    Some(Duration::from_secs(v.min(3600)))
+                // Off, or 0 (an abortive close: a reset, which never
+                // blocks), go to the host socket. A graceful linger would
+                // make the host's close(2) wait for the peer, past
+                // `--timeout` even on a non-blocking socket: it is kept
+                // for get_opt and the close is an ordinary one.
+                let (host, kept) = match v {
+                    opt::LINGER_OFF => (None, None),
+                    0 => (Some(Duration::ZERO), None),
+                    v => (None, Some(v.min(u64::from(u16::MAX)) as u16)),
                 };
-                so::set_socket_linger(fd, l)?
+                so::set_socket_linger(fd, host)?;
+                let Object::Socket(s) = &mut self.table.get_mut(sockfd)?.object else {
+                    return Err(ERRNO_NOTSOCK.into());
+                };
+                s.linger = kept;
             }
             opt::ONLY_V6 if v6 => so::set_ipv6_v6only(fd, flag(v)?)?,
             opt::MULTICAST_TTL_V4 if ip && !v6 => {
@@ -97,7 +121,10 @@ impl WasiCtx {
             opt::BROADCAST => b(so::socket_broadcast(fd)?),
             opt::RECV_BUFFER_SIZE => so::socket_recv_buffer_size(fd)? as u64,
             opt::SEND_BUFFER_SIZE => so::socket_send_buffer_size(fd)? as u64,
-            opt::LINGER => so::socket_linger(fd)?.map_or(opt::LINGER_OFF, |d| d.as_secs()),
+            opt::LINGER => match s.linger {
+                Some(secs) => secs.into(),
+                None => so::socket_linger(fd)?.map_or(opt::LINGER_OFF, |d| d.as_secs()),
+            },
             opt::ONLY_V6 if v6 => b(so::ipv6_v6only(fd)?),
             opt::ERROR => match so::socket_error(fd)? {
                 Ok(()) => 0,

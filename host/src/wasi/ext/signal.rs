@@ -6,6 +6,7 @@
 //! delivery of it then stops the process at once, as the default would
 //! have: a guest that drains too slowly can still be stopped.
 
+use std::os::fd::AsRawFd as _;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
@@ -54,15 +55,22 @@ impl WasiCtx {
             _ => return Err(ERRNO_INVAL.into()),
         };
         mem.check(out, 4)?;
+        // Two host fds: the guest's read end, and the write end the signal
+        // registration holds until the guest closes its fd.
+        if self.table.len() + 2 > self.table.max_open() {
+            return Err(ERRNO_MFILE.into());
+        }
         let (read, write) = UnixStream::pair()?;
         read.set_nonblocking(true)?;
         write.set_nonblocking(true)?;
+        let raw = read.as_raw_fd();
         let mut d = Descriptor::new(
             Object::Socket(Socket {
                 fd: read.into(),
                 family: Family::Unix,
                 kind: SocketKind::Stream,
                 listening: false,
+                linger: None,
             }),
             SIGNAL_RIGHTS,
             0,
@@ -71,16 +79,18 @@ impl WasiCtx {
         // `AGAIN`.
         d.flags = FDFLAGS_NONBLOCK;
         let fd = self.table.push(d)?;
+        self.table.hold_extra(1)?;
         let registered = second_signal_stops(signo)
             .and_then(|()| signal_hook::low_level::pipe::register(signo, write));
         match registered {
             Ok(id) => {
-                self.signal_ids.push(id);
+                self.signal_ids.push((raw, id));
                 mem.put_u32(out, fd)?;
                 Ok(())
             }
             Err(e) => {
                 tracing::warn!("cannot take over signal {signo}: {e}");
+                self.table.release_extra(1);
                 let _ = self.table.remove(fd);
                 Err(ERRNO_NOSYS.into())
             }

@@ -57,6 +57,7 @@ impl WasiCtx {
             family,
             kind,
             listening: false,
+            linger: None,
         };
         let base = rights::SOCKET
             | if kind == SocketKind::Stream {
@@ -86,6 +87,20 @@ impl WasiCtx {
             return Err(ERRNO_ACCES.into());
         }
         if self.reuseport {
+            if s.kind == SocketKind::Stream {
+                if let Some(kept) = self.kept.as_ref().and_then(|k| k.reuse(self.worker, a)) {
+                    // A restarted worker: its predecessor's listener, with
+                    // the connections that queued while it was down.
+                    let d = self.table.get_mut(fd)?;
+                    if let Some(t) = d.token.take() {
+                        self.reactor.forget(t);
+                    }
+                    if let Object::Socket(s) = &mut d.object {
+                        s.fd = kept;
+                    }
+                    return Ok(());
+                }
+            }
             // `--workers`: every instance binds the same port, and the
             // kernel spreads connections (and datagrams) across them.
             rustix::net::sockopt::set_socket_reuseport(&s.fd, true)?;
@@ -117,6 +132,14 @@ impl WasiCtx {
         };
         rustix::net::listen(&s.fd, backlog.min(4096) as i32)?;
         s.listening = true;
+        if let (Some(kept), true) = (&self.kept, self.reuseport) {
+            let local = rustix::net::getsockname(&s.fd)
+                .ok()
+                .and_then(|a| SocketAddr::try_from(a).ok());
+            if let Some(a) = local {
+                kept.keep(self.worker, a, &s.fd);
+            }
+        }
         Ok(())
     }
 
@@ -185,15 +208,21 @@ impl WasiCtx {
         if !self.policy.allows(Action::UdpSend, &a) {
             return Err(ERRNO_ACCES.into());
         }
-        // A datagram is one unit: gather it.
+        // A datagram is one unit: the kernel gathers it straight from guest
+        // memory (no host copy, however the buffers overlap), and refuses
+        // one larger than a datagram can be (`MSGSIZE`) before copying.
         let iovs = mem.iovecs(iovs, n)?;
-        let mut data = Vec::new();
-        for (p, l) in iovs {
-            data.extend_from_slice(mem.slice(p, l)?);
-        }
+        let bufs = mem.io_slices(&iovs)?;
         let sent = self.blocking(fd, Direction::Write, |o| {
-            Ok(rustix::net::sendto(o.fd(), &data, SendFlags::NOSIGNAL, &a)?)
+            Ok(rustix::net::sendmsg_addr(
+                o.fd(),
+                &a,
+                &bufs,
+                &mut rustix::net::SendAncillaryBuffer::default(),
+                SendFlags::NOSIGNAL,
+            )?)
         })?;
+        drop(bufs);
         mem.put_u32(out, sent as u32)?;
         Ok(())
     }

@@ -51,7 +51,10 @@ impl WasiCtx {
         } else {
             RIGHTS_PATH_OPEN
         })?;
-        if d.readonly && binding {
+        if d.readonly {
+            // Read-only means nothing under it changes or is written to:
+            // no new socket files, and no connecting to the ones there
+            // (a connection writes to the server behind the file).
             return Err(ERRNO_NOTCAPABLE.into());
         }
         if path.is_empty() || path.contains('\0') {

@@ -68,7 +68,7 @@ impl WasiCtx {
     /// `fd_close`.
     pub(crate) fn fd_close(&mut self, _: &mut GuestMem, fd: u32) -> Result<()> {
         let d = self.table.remove(fd)?;
-        self.disarm(&d);
+        self.release(d);
         Ok(())
     }
 
@@ -337,12 +337,20 @@ impl WasiCtx {
         out: u32,
     ) -> Result<()> {
         self.io_preamble(mem, fd, out, RIGHTS_FD_WRITE)?;
-        let iovs = mem.iovecs(iovs, n)?;
-        let shared_stdio = match self.table.get(fd)?.object {
-            Object::Stdio(raw @ (1 | 2)) if self.stdio_lines.is_some() => Some(raw),
-            _ => None,
+        let mut iovs = mem.iovecs(iovs, n)?;
+        let (shared_stdio, capped) = match &self.table.get(fd)?.object {
+            Object::Stdio(s) if matches!(s.raw, 1 | 2) && self.stdio_lines.is_some() => {
+                (Some(s.raw), false)
+            }
+            // A stream used in blocking mode takes at most what it can
+            // without blocking, so the deadline still holds.
+            o @ Object::Stdio(_) => (None, self.deadline.is_some() && !o.never_blocks()),
+            _ => (None, false),
         };
         let nwritten = {
+            if capped {
+                truncate(&mut iovs, crate::wasi::stdio::PIPE_BUF);
+            }
             let bufs = mem.io_slices(&iovs)?;
             if bufs.iter().all(|b| b.is_empty()) {
                 0
@@ -351,7 +359,13 @@ impl WasiCtx {
             {
                 // Shared with other instances: whole lines only.
                 let slices: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
-                lines.write(pending, raw, &slices)?;
+                let Object::Stdio(s) = &self.table.get(fd)?.object else {
+                    return Err(ERRNO_BADF.into());
+                };
+                match lines.write(pending, s.fd(), raw, &slices, self.deadline) {
+                    Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.timed_out()),
+                    r => r?,
+                }
                 slices.iter().map(|b| b.len()).sum()
             } else {
                 self.blocking(fd, Direction::Write, |o| match o {
@@ -394,6 +408,12 @@ impl WasiCtx {
     }
 
     /// `fd_readdir`: entries from `cookie` on, as many as fit.
+    ///
+    /// A listing reads the directory once, at cookie 0 (or whenever no
+    /// snapshot is kept), so cookies stay meaningful between calls. The
+    /// snapshot is charged to the guest's account and dropped when a call
+    /// reaches the end of the listing or the fd is closed: only listings
+    /// under way hold host memory.
     pub(crate) fn fd_readdir(
         &mut self,
         mem: &mut GuestMem,
@@ -404,6 +424,7 @@ impl WasiCtx {
         out: u32,
     ) -> Result<()> {
         mem.check(out, 4)?;
+        let dest = mem.slice_mut(buf, len)?;
         let d = self.table.get_mut(fd)?;
         let Object::Dir(dir) = &d.object else {
             return Err(ERRNO_NOTDIR.into());
@@ -411,26 +432,36 @@ impl WasiCtx {
         d.check(RIGHTS_FD_READDIR)?;
         let info = d.dir_info.get_or_insert_default();
         if cookie == 0 || info.entries.is_none() {
-            info.entries = Some(super::stat::read_entries(dir)?);
+            if let Some((_, cost)) = info.entries.take() {
+                self.account.release(cost);
+            }
+            info.entries = Some(super::stat::read_entries(dir, &mut self.account)?);
         }
-        let entries = info.entries.as_ref().expect("just filled");
-        let dest = mem.slice_mut(buf, len)?;
+        let (listing, cost) = info.entries.as_ref().expect("just filled");
         let mut used = 0usize;
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
-        for (i, e) in entries.iter().enumerate().skip(start) {
+        let mut at_end = true;
+        for (i, e) in listing.entries.iter().enumerate().skip(start) {
             if used == dest.len() {
+                at_end = false;
                 break;
             }
             let mut head = [0u8; 24];
             head[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
             head[8..16].copy_from_slice(&e.ino.to_le_bytes());
-            head[16..20].copy_from_slice(&(e.name.len() as u32).to_le_bytes());
+            head[16..20].copy_from_slice(&e.name_len.to_le_bytes());
             head[20] = e.filetype;
-            for part in [&head[..], &e.name[..]] {
+            for part in [&head[..], listing.name(e)] {
                 let n = part.len().min(dest.len() - used);
                 dest[used..used + n].copy_from_slice(&part[..n]);
                 used += n;
             }
+        }
+        if at_end && used < dest.len() {
+            // The guest has seen the end: the next call restarts or ends.
+            let cost = *cost;
+            info.entries = None;
+            self.account.release(cost);
         }
         mem.put_u32(out, used as u32)?;
         Ok(())
@@ -444,8 +475,7 @@ impl WasiCtx {
             return Ok(());
         }
         let old = self.table.remove(to)?;
-        self.disarm(&old);
-        drop(old);
+        self.release(old);
         let d = self.table.remove(from)?;
         self.table.put_at(to, d);
         Ok(())
@@ -501,6 +531,21 @@ impl WasiCtx {
         mem.put_u64(out, pos)?;
         Ok(())
     }
+}
+
+/// Shortens an iovec array to at most `max` bytes in all.
+fn truncate(iovs: &mut crate::wasi::mem::Iovecs, max: usize) {
+    let mut left = max as u32;
+    let mut keep = 0;
+    for (_, len) in iovs.iter_mut() {
+        if left == 0 {
+            break;
+        }
+        *len = (*len).min(left);
+        left -= *len;
+        keep += 1;
+    }
+    iovs.truncate(keep);
 }
 
 /// The errno for a positional operation on something without positions.

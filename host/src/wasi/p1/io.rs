@@ -11,7 +11,7 @@
 //! are ours alone and non-blocking on the host, like sockets.
 
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd as _, BorrowedFd};
 
 use rustix::event::{PollFd, PollFlags};
 
@@ -32,7 +32,7 @@ impl WasiCtx {
     ) -> Result<T> {
         loop {
             let mut d = self.table.get(fd)?;
-            if let Object::Stdio(_) = d.object {
+            if matches!(d.object, Object::Stdio(_)) && !d.object.never_blocks() {
                 // The host's stdio may be in blocking mode (it is shared,
                 // never switched), so the call itself could block: look (or
                 // wait, bounded by the deadline) before it. Without a
@@ -51,12 +51,10 @@ impl WasiCtx {
             match op(&d.object) {
                 Ok(v) => return Ok(v),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // Sockets and our own pipes are non-blocking on the host:
-                // try first, wait only when the call would block.
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        && (d.object.is_socket() || matches!(d.object, Object::Pipe(_))) =>
-                {
+                // Sockets, our own pipes and private stdio handles are
+                // non-blocking on the host: try first, wait only when the
+                // call would block.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && d.object.never_blocks() => {
                     let nonblocking = d.nonblocking();
                     if d.object.is_socket() {
                         // The remembered edge is spent.
@@ -84,12 +82,41 @@ impl WasiCtx {
         Ok(t)
     }
 
+    /// Lets go of everything a closed descriptor held on the guest's
+    /// behalf: its reactor registration, its readdir snapshot's charge,
+    /// and for a signal fd the signal registration and the host fd that
+    /// registration holds.
+    pub(crate) fn release(&mut self, d: Descriptor) {
+        self.disarm(&d);
+        if let Some((_, cost)) = d.dir_info.as_ref().and_then(|i| i.entries.as_ref()) {
+            self.account.release(*cost);
+        }
+        if let (Some(kept), Object::Socket(s)) = (&self.kept, &d.object) {
+            if s.listening {
+                let local = rustix::net::getsockname(&s.fd)
+                    .ok()
+                    .and_then(|a| std::net::SocketAddr::try_from(a).ok());
+                if let Some(a) = local {
+                    kept.forget(self.worker, a, &s.fd);
+                }
+            }
+        }
+        if !self.signal_ids.is_empty() && d.object.is_socket() {
+            let raw = d.raw_fd();
+            if let Some(i) = self.signal_ids.iter().position(|(fd, _)| *fd == raw) {
+                let (_, id) = self.signal_ids.swap_remove(i);
+                signal_hook::low_level::unregister(id);
+                self.table.release_extra(1);
+            }
+        }
+    }
+
     /// Drops the reactor's interest in a descriptor that is being closed.
-    pub(crate) fn disarm(&mut self, d: &Descriptor) {
+    fn disarm(&mut self, d: &Descriptor) {
         if let Some(t) = d.token {
             match d.object {
                 // The host's own stdio outlives the guest fd.
-                Object::Stdio(raw) => self.reactor.deregister(t, raw),
+                Object::Stdio(ref s) => self.reactor.deregister(t, s.fd().as_raw_fd()),
                 _ => self.reactor.forget(t),
             }
         }

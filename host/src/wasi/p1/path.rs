@@ -57,7 +57,7 @@ impl WasiCtx {
         len: u32,
     ) -> Result<()> {
         let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_CREATE_DIRECTORY)?;
-        dir.create_dir(path)?;
+        dir.create_dir(path).map_err(|e| escape(path, e))?;
         Ok(())
     }
 
@@ -74,9 +74,9 @@ impl WasiCtx {
         let follow = lookup_follow(flags)?;
         let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_FILESTAT_GET)?;
         let meta = if follow {
-            dir.metadata(path)?
+            dir.metadata(path).map_err(|e| escape(path, e))?
         } else {
-            dir.symlink_metadata(path)?
+            dir.symlink_metadata(path).map_err(|e| escape(path, e))?
         };
         let st = filestat_of_meta(&meta);
         write_filestat(mem, out, &st)
@@ -98,9 +98,10 @@ impl WasiCtx {
         let (a, m) = system_times(atim, mtim, fst)?;
         let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_FILESTAT_SET_TIMES)?;
         if follow {
-            dir.set_times(path, a, m)?;
+            dir.set_times(path, a, m).map_err(|e| escape(path, e))?;
         } else {
-            dir.set_symlink_times(path, a, m)?;
+            dir.set_symlink_times(path, a, m)
+                .map_err(|e| escape(path, e))?;
         }
         Ok(())
     }
@@ -125,7 +126,7 @@ impl WasiCtx {
         let new = mem.str(new_p, new_len)?;
         let src = self.dir_with(old_fd, RIGHTS_PATH_LINK_SOURCE)?;
         let dst = self.dir_with(new_fd, RIGHTS_PATH_LINK_TARGET)?;
-        src.hard_link(old, dst, new)?;
+        src.hard_link(old, dst, new).map_err(|e| escape(old, e))?;
         Ok(())
     }
 
@@ -190,9 +191,9 @@ impl WasiCtx {
                 return Err(ERRNO_ISDIR.into());
             }
             let sub = if follow {
-                dir.open_dir(path)?
+                dir.open_dir(path).map_err(|e| escape(path, e))?
             } else {
-                dir.open_dir_nofollow(path)?
+                dir.open_dir_nofollow(path).map_err(|e| escape(path, e))?
             };
             Object::Dir(sub)
         } else {
@@ -239,7 +240,7 @@ impl WasiCtx {
                         .read(true)
                         .follow(follow_mode)
                         .custom_flags(rustix::fs::OFlags::PATH.bits() as i32);
-                    let inode = dir.open_with(path, &o_path)?;
+                    let inode = dir.open_with(path, &o_path).map_err(|e| escape(path, e))?;
                     if !fifo::is_fifo(inode.as_fd())? {
                         return Err(ERRNO_NXIO.into());
                     }
@@ -252,7 +253,7 @@ impl WasiCtx {
                         fdflags,
                     );
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(escape(path, e)),
             };
             if fdflags & FDFLAGS_APPEND != 0 {
                 // Set after opening: cap-std (like std) refuses
@@ -331,7 +332,8 @@ impl WasiCtx {
         mem.check(out, 4)?;
         let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_READLINK)?;
         let target = dir
-            .read_link_contents(path)?
+            .read_link_contents(path)
+            .map_err(|e| escape(path, e))?
             .into_os_string()
             .into_encoded_bytes();
         let n = target.len().min(buf_len as usize);
@@ -349,7 +351,7 @@ impl WasiCtx {
         len: u32,
     ) -> Result<()> {
         let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_REMOVE_DIRECTORY)?;
-        dir.remove_dir(path)?;
+        dir.remove_dir(path).map_err(|e| escape(path, e))?;
         Ok(())
     }
 
@@ -368,7 +370,7 @@ impl WasiCtx {
         let new = mem.str(new_p, new_len)?;
         let src = self.dir_with(fd, RIGHTS_PATH_RENAME_SOURCE)?;
         let dst = self.dir_with(new_fd, RIGHTS_PATH_RENAME_TARGET)?;
-        src.rename(old, dst, new)?;
+        src.rename(old, dst, new).map_err(|e| escape(old, e))?;
         Ok(())
     }
 
@@ -385,7 +387,14 @@ impl WasiCtx {
         let old = mem.str(old_p, old_len)?;
         let new = mem.str(new_p, new_len)?;
         let dir = self.dir_with(fd, RIGHTS_PATH_SYMLINK)?;
-        dir.symlink(old, new)?;
+        if !stays_below(old) {
+            tracing::warn!(
+                "denied: guest tried to make a symlink `{new}` -> `{old}`; a guest's symlink \
+                 may only point down from its own directory (no `..`, not absolute)"
+            );
+            return Err(ERRNO_NOTCAPABLE.into());
+        }
+        dir.symlink(old, new).map_err(|e| escape(new, e))?;
         Ok(())
     }
 
@@ -398,9 +407,35 @@ impl WasiCtx {
         len: u32,
     ) -> Result<()> {
         let (dir, path) = self.dir_and_path(mem, fd, p, len, RIGHTS_PATH_UNLINK_FILE)?;
-        dir.remove_file_or_symlink(path)?;
+        dir.remove_file_or_symlink(path)
+            .map_err(|e| escape(path, e))?;
         Ok(())
     }
+}
+
+/// The guest's error for a failed call on `path`, with a host log line
+/// when cap-std refused it for leading outside the directory (`..` past
+/// the preopen, an absolute path, a symlink out): the guest gets
+/// `NOTCAPABLE`, and the operator learns which path and what would grant
+/// it, as network denials say which flag.
+fn escape(path: &str, e: std::io::Error) -> crate::wasi::errno::Error {
+    if e.raw_os_error().is_none() && e.kind() == std::io::ErrorKind::PermissionDenied {
+        tracing::warn!(
+            "denied: guest path `{path}` leads outside its preopened directory; the guest \
+             reaches only what `--dir HOST::GUEST` (or `--dir-ro`) gives it"
+        );
+    }
+    e.into()
+}
+
+/// Whether a symlink target only points down from the link's own
+/// directory: relative, with no `..` component. The host never follows a
+/// link out of a preopen, but other programs reading the directory later
+/// would; and a target with `..` that stays inside today could point out
+/// after the guest renames the link's directory higher up the tree, so
+/// none is allowed.
+fn stays_below(target: &str) -> bool {
+    !target.is_empty() && !target.starts_with('/') && target.split('/').all(|c| c != "..")
 }
 
 fn lookup_follow(flags: u32) -> Result<bool> {
@@ -408,4 +443,25 @@ fn lookup_follow(flags: u32) -> Result<bool> {
         return Err(ERRNO_INVAL.into());
     }
     Ok(flags & LOOKUPFLAGS_SYMLINK_FOLLOW != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn symlink_targets_that_could_leave_their_directory_are_refused() {
+        for ok in ["target", "a/b", "./a", "a/./b", "a..b/c", "..a", "a/"] {
+            assert!(super::stays_below(ok), "{ok}");
+        }
+        for bad in [
+            "..",
+            "../x",
+            "a/../../x",
+            "a/..",
+            "/etc/passwd",
+            "",
+            "a//../b",
+        ] {
+            assert!(!super::stays_below(bad), "{bad}");
+        }
+    }
 }

@@ -114,6 +114,14 @@ fn readable_bytes(fd: BorrowedFd<'_>) -> u64 {
     rustix::io::ioctl_fionread(fd).unwrap_or(0)
 }
 
+/// Host bytes a wait on `nsubs` subscriptions reporting up to `nevents`
+/// watched fds may hold: the parsed list, the events and a flag per
+/// subscription.
+fn wait_cost(nsubs: u32, nevents: u32) -> usize {
+    let per_sub = std::mem::size_of::<Parsed>() + std::mem::size_of::<Event>() + 1;
+    nsubs as usize * per_sub + nevents as usize * std::mem::size_of::<Event>()
+}
+
 /// Checks that `n` records of `size` bytes at `ptr` are in memory.
 fn check_array(mem: &GuestMem, ptr: u32, n: u32, size: u32) -> Result<()> {
     Ok(mem.check(ptr, n.checked_mul(size).ok_or(ERRNO_FAULT)?)?)
@@ -142,9 +150,13 @@ impl WasiCtx {
         if n > MAX_SUBSCRIPTIONS {
             return Err(ERRNO_INVAL.into());
         }
-        let subs = parse_subs(mem, subs_ptr, n, Instant::now())?;
-        let events = self.wait_ready(&subs, 0)?;
-        write_events(mem, events_ptr, &events, out)
+        // The host's copy is charged to the guest's account while it lives.
+        let cost = wait_cost(n, 0);
+        self.account.charge(cost)?;
+        let events =
+            parse_subs(mem, subs_ptr, n, Instant::now()).and_then(|subs| self.wait_ready(&subs, 0));
+        self.account.release(cost);
+        write_events(mem, events_ptr, &events?, out)
     }
 
     /// `wasio_poll_v1.wait`: `poll_oneoff`'s one-off subscriptions plus
@@ -168,8 +180,12 @@ impl WasiCtx {
             // Nothing could ever end this wait.
             return Err(ERRNO_INVAL.into());
         }
-        let subs = parse_subs(mem, subs_ptr, nsubs, Instant::now())?;
-        let mut events = self.wait_ready(&subs, nevents as usize)?;
+        let cost = wait_cost(nsubs, nevents);
+        self.account.charge(cost)?;
+        let events = parse_subs(mem, subs_ptr, nsubs, Instant::now())
+            .and_then(|subs| self.wait_ready(&subs, nevents as usize));
+        self.account.release(cost);
+        let mut events = events?;
         events.truncate(nevents as usize);
         write_events(mem, events_ptr, &events, out)
     }
@@ -250,6 +266,9 @@ impl WasiCtx {
                     ms
                 }
             });
+            // The guest has nothing to do until something happens: it is
+            // past its start-up (what restarts look at).
+            self.started = true;
             self.reactor.turn(timeout)?;
         }
         for r in taken {

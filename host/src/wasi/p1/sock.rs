@@ -51,11 +51,13 @@ impl WasiCtx {
             )?)
         })?;
         tracing::debug!(fd, "accepted a connection");
+        self.started = true;
         let sock = Socket {
             fd: conn,
             family,
             kind,
             listening: false,
+            linger: None,
         };
         let mut d = Descriptor::new(Object::Socket(sock), rights::SOCKET, 0);
         d.flags = flags;

@@ -5,9 +5,10 @@ use cap_std::fs::{Dir, FileType, Metadata, MetadataExt as _};
 use rustix::fs::{FileType as OsType, Stat};
 use wasi::*;
 
+use crate::limits::Account;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;
-use crate::wasi::table::{DirEntry, Object};
+use crate::wasi::table::{DirEntry, Listing, Object};
 
 /// A preview1 `filestat`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -146,37 +147,62 @@ pub(crate) fn filestat_of_meta(m: &Metadata) -> Filestat {
 }
 
 /// All entries of `dir`, `.` and `..` first, in a stable order so that
-/// `fd_readdir` cookies (index + 1) stay meaningful between calls.
-pub(crate) fn read_entries(dir: &Dir) -> Result<Vec<DirEntry>> {
+/// `fd_readdir` cookies (index + 1) stay meaningful between calls, and
+/// what they are charged. As the listing grows, each growth of its two
+/// buffers is charged to `account` first: a directory too large for what
+/// the guest may still hold is `NOMEM` (with nothing left charged), not
+/// host growth.
+pub(crate) fn read_entries(dir: &Dir, account: &mut Account) -> Result<(Listing, usize)> {
     let own = rustix::fs::fstat(dir)?;
-    let mut out = vec![
-        DirEntry {
-            ino: own.st_ino,
-            filetype: FILETYPE_DIRECTORY.raw(),
-            name: b".".to_vec(),
-        },
-        DirEntry {
-            // The parent may lie outside the sandbox: its inode is not ours
-            // to reveal.
-            ino: 0,
-            filetype: FILETYPE_DIRECTORY.raw(),
-            name: b"..".to_vec(),
-        },
-    ];
-    let mut rest = Vec::new();
-    for e in dir.entries()? {
-        let e = e?;
-        let filetype = e.file_type().map(filetype_of_type)?;
-        let name = e.file_name().into_encoded_bytes();
-        rest.push(DirEntry {
-            ino: std::os::unix::fs::DirEntryExt::ino(&e),
-            filetype,
-            name,
-        });
+    let mut l = Listing::default();
+    let mut charged = 0usize;
+    let mut fill = |l: &mut Listing| -> Result<()> {
+        let mut push = |l: &mut Listing, ino: u64, filetype: u8, name: &[u8]| -> Result<()> {
+            if l.entries.len() == l.entries.capacity() {
+                l.entries.reserve(l.entries.len().max(64));
+            }
+            if l.names.len() + name.len() > l.names.capacity() {
+                l.names.reserve(l.names.len().max(name.len()).max(1024));
+            }
+            let now = l.bytes();
+            if now > charged {
+                account.charge(now - charged)?;
+                charged = now;
+            }
+            let name_at = u32::try_from(l.names.len()).map_err(|_| ERRNO_NOMEM)?;
+            l.names.extend_from_slice(name);
+            l.entries.push(DirEntry {
+                ino,
+                name_at,
+                name_len: name.len() as u32,
+                filetype,
+            });
+            Ok(())
+        };
+        let dir_type = FILETYPE_DIRECTORY.raw();
+        push(l, own.st_ino, dir_type, b".")?;
+        // The parent may lie outside the sandbox: its inode is not ours to
+        // reveal.
+        push(l, 0, dir_type, b"..")?;
+        for e in dir.entries()? {
+            let e = e?;
+            let filetype = e.file_type().map(filetype_of_type)?;
+            let name = e.file_name().into_encoded_bytes();
+            push(l, std::os::unix::fs::DirEntryExt::ino(&e), filetype, &name)?;
+        }
+        Ok(())
+    };
+    if let Err(e) = fill(&mut l) {
+        account.release(charged);
+        return Err(e);
     }
-    rest.sort_by(|a, b| a.name.cmp(&b.name));
-    out.extend(rest);
-    Ok(out)
+    let names = std::mem::take(&mut l.names);
+    l.entries[2..].sort_by(|a, b| {
+        let name = |e: &DirEntry| &names[e.name_at as usize..(e.name_at + e.name_len) as usize];
+        name(a).cmp(name(b))
+    });
+    l.names = names;
+    Ok((l, charged))
 }
 
 #[cfg(test)]

@@ -141,6 +141,11 @@ impl Poller {
 }
 
 /// Whether fd 0 has input (or EOF) now.
+/// Natively every path is the system's: no preopen is ever missing.
+pub(crate) fn no_preopen_for(_path: &std::path::Path) -> Option<std::path::PathBuf> {
+    None
+}
+
 pub(crate) fn stdin_ready() -> io::Result<bool> {
     use rustix::event::{poll, PollFd, PollFlags};
     let stdin = rustix::stdio::stdin();

@@ -13,6 +13,7 @@ use std::time::Duration;
 use super::{Direction, FdBits, Registration};
 
 pub(crate) mod net;
+pub(crate) use net::no_preopen_for;
 mod watch;
 
 /// Per-fd state of the scalable wait (bits of `Poller::fds`).

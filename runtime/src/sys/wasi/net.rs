@@ -98,6 +98,24 @@ fn preopens() -> &'static [(PathBuf, u32)] {
     })
 }
 
+/// For an absolute `path` that no preopened directory holds, the
+/// preopen the host would need (its first component); `None` when one
+/// holds it, or it is relative.
+pub(crate) fn no_preopen_for(path: &Path) -> Option<PathBuf> {
+    if !path.is_absolute() {
+        return None;
+    }
+    if preopens()
+        .iter()
+        .any(|(prefix, _)| prefix.is_absolute() && path.starts_with(prefix))
+    {
+        return None;
+    }
+    let mut needed = PathBuf::from("/");
+    needed.push(path.components().nth(1)?);
+    Some(needed)
+}
+
 /// A guest path → (preopened dir fd, path relative to it), as wasi-libc
 /// resolves file paths.
 fn resolve_path(path: &Path) -> io::Result<(u32, String)> {
