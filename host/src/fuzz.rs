@@ -219,6 +219,7 @@ impl Harness {
         self.reset_box();
         {
             let mut store = Store::new(&self.engine, host_data(Some(&self.box_dir())));
+            store.limiter(|h| &mut h.wasi.account);
             let memory = Memory::new(
                 &mut store,
                 MemoryType::new(MEM_PAGES as u32, Some(MEM_PAGES as u32)),
@@ -232,7 +233,22 @@ impl Harness {
                 .data_mut()
                 .wasi
                 .fd_close(&mut wasi::mem::GuestMem::new(&mut []), 2);
-            self.drive(&mut store, memory, &mut Input(data));
+            let mut extra = Extra::default();
+            self.drive(&mut store, memory, &mut extra, &mut Input(data));
+            // Every host buffer is given back once its fd is closed: what
+            // is left charged is the memories' and tables' own size.
+            for fd in 0..=u32::from(u8::MAX) {
+                let _ = store
+                    .data_mut()
+                    .wasi
+                    .fd_close(&mut wasi::mem::GuestMem::new(&mut []), fd);
+            }
+            let held = memory.data_size(&store) + extra.bytes(&store);
+            assert_eq!(
+                store.data().wasi.account.used(),
+                held,
+                "the account and what the store holds disagree"
+            );
         }
         let fds_after = open_fds();
         assert_eq!(
@@ -248,10 +264,36 @@ impl Harness {
         );
     }
 
-    fn drive(&self, store: &mut Store<Host>, memory: Memory, input: &mut Input<'_>) {
+    fn drive(
+        &self,
+        store: &mut Store<Host>,
+        memory: Memory,
+        extra: &mut Extra,
+        input: &mut Input<'_>,
+    ) {
         let mut calls = 0;
         while !input.is_empty() && calls < 64 {
-            match input.u8() % 3 {
+            let limit = FUZZ_MAX_MEMORY + crate::limits::HOST_RESERVE;
+            assert!(
+                store.data().wasi.account.used() <= limit,
+                "the account passed --max-memory and the host reserve"
+            );
+            match input.u8() % 5 {
+                3 => {
+                    // An iovec array whose entries all point at one block.
+                    let at = usize::from(input.u16());
+                    let count = usize::from(input.u8());
+                    let (ptr, len) = (input.arg() as u32, input.arg() as u32);
+                    let mem = memory.data_mut(&mut *store);
+                    for i in 0..count {
+                        let e = at + 8 * i;
+                        if e + 8 <= mem.len() {
+                            mem[e..e + 4].copy_from_slice(&ptr.to_le_bytes());
+                            mem[e + 4..e + 8].copy_from_slice(&len.to_le_bytes());
+                        }
+                    }
+                }
+                4 => extra.grow(store, input),
                 0 => {
                     let at = usize::from(input.u16());
                     let len = usize::from(input.u8());
@@ -298,6 +340,56 @@ impl Harness {
                 }
             }
         }
+    }
+}
+
+/// Memories and tables a fuzz input made beside the guest's memory, as a
+/// multi-memory module with tables would: each is charged to the same
+/// account.
+#[derive(Default)]
+struct Extra {
+    memories: Vec<Memory>,
+    tables: Vec<wasmtime::Table>,
+}
+
+impl Extra {
+    /// Makes or grows a memory or a table by a fuzzed amount; refusals
+    /// (the account is full) are expected, anything else is not.
+    fn grow(&mut self, store: &mut Store<Host>, input: &mut Input<'_>) {
+        let n = u64::from(input.u16());
+        match input.u8() % 4 {
+            0 => {
+                if let Ok(m) = Memory::new(&mut *store, MemoryType::new((n % 64) as u32, None)) {
+                    self.memories.push(m);
+                }
+            }
+            1 => {
+                if let Some(m) = self.memories.last() {
+                    let _ = m.grow(&mut *store, n % 64);
+                }
+            }
+            2 => {
+                let ty = wasmtime::TableType::new(wasmtime::RefType::FUNCREF, 0, None);
+                let elements = (n << 6) as u32;
+                let init = wasmtime::Ref::Func(None);
+                if let Ok(t) = wasmtime::Table::new(&mut *store, ty, init) {
+                    let _ = t.grow(&mut *store, u64::from(elements), wasmtime::Ref::Func(None));
+                    self.tables.push(t);
+                }
+            }
+            _ => {
+                if let Some(t) = self.tables.last() {
+                    let _ = t.grow(&mut *store, n << 8, wasmtime::Ref::Func(None));
+                }
+            }
+        }
+    }
+
+    /// What they hold, in the account's terms.
+    fn bytes(&self, store: &Store<Host>) -> usize {
+        let mems: usize = self.memories.iter().map(|m| m.data_size(store)).sum();
+        let elems: u64 = self.tables.iter().map(|t| t.size(store)).sum();
+        mems + elems as usize * crate::limits::TABLE_ELEMENT_BYTES
     }
 }
 

@@ -22,6 +22,9 @@ pub const RESTART_DELAY_MIN: Duration = Duration::from_millis(100);
 /// The longest delay before an instance that keeps failing as it starts
 /// is started again.
 pub const RESTART_DELAY_MAX: Duration = Duration::from_secs(5);
+/// An instance that failed this many times in a row before it got going
+/// is not started again: that is a broken configuration, not bad luck.
+pub const RESTART_GIVE_UP: u32 = 5;
 
 /// How an instance ended.
 #[derive(Debug, Clone, Copy)]
@@ -263,8 +266,9 @@ impl RunConfig {
     /// accepted a connection: a bad request killed a serving instance,
     /// and the service needs it back at once), else after a delay that doubles with every such failure
     /// in a row up to [`RESTART_DELAY_MAX`] (a guest that fails as it
-    /// starts must not spin). Not restarted: a clean exit, the time limit,
-    /// an instance that could not start at all, or a restart that would
+    /// starts must not spin), and not at all after [`RESTART_GIVE_UP`] of
+    /// those. Not restarted either: a clean exit, the time limit, an
+    /// instance that could not be made at all, or a restart that would
     /// come after the deadline.
     fn supervise(
         &self,
@@ -279,6 +283,7 @@ impl RunConfig {
         };
         let mut delay = RESTART_DELAY_MIN;
         let mut restarts = 0u64;
+        let mut failed_starting = 0u32;
         loop {
             let ended = match one() {
                 Ok(e) => e,
@@ -293,6 +298,16 @@ impl RunConfig {
             }
             if ended.started {
                 delay = RESTART_DELAY_MIN;
+                failed_starting = 0;
+            } else {
+                failed_starting += 1;
+                if failed_starting >= RESTART_GIVE_UP {
+                    eprintln!(
+                        "wasio: {who} failed {failed_starting} times in a row before it got \
+                         going (status {status}); not starting it again"
+                    );
+                    return status;
+                }
             }
             if deadline.is_some_and(|d| Instant::now() + delay >= d) {
                 return status;

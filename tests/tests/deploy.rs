@@ -179,9 +179,11 @@ fn workers_share_a_preopened_listener() {
     assert!(status.success(), "{status}");
 }
 
-/// A worker that fails is reported and the others run to their end; the
-/// exit status is the first non-zero one. With `--workers-fail-fast` the
-/// first failure ends the run at once.
+/// A worker that fails as it starts is started again with a growing
+/// delay, up to five times in a row; then it is reported and the others
+/// run to their end; the exit status is the first non-zero one. With
+/// `--restart no` the first failure is final; with `--workers-fail-fast`
+/// the first failure ends the run at once.
 #[test]
 fn failing_workers_set_the_status() {
     let o = run(
@@ -193,6 +195,25 @@ fn failing_workers_set_the_status() {
     );
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(3), "{err}");
+    for w in 0..2 {
+        for (n, ms) in [(1, 100), (2, 200), (3, 400), (4, 800)] {
+            let line =
+                format!("worker {w} failed with status 3; restarting it in {ms} ms (restart {n})");
+            assert!(err.contains(&line), "{err}");
+        }
+        let line = format!("worker {w} failed 5 times in a row before it got going (status 3)");
+        assert!(err.contains(&line), "{err}");
+    }
+    let o = run(
+        wasio_run()
+            .args(["--workers", "2", "--restart", "no"])
+            .arg(wasm("limits"))
+            .args(["exit", "3"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(!err.contains("restarting"), "{err}");
     for w in 0..2 {
         assert!(
             err.contains(&format!(

@@ -579,3 +579,24 @@ fn a_trapping_worker_is_replaced() {
     assert_eq!(restarts, 100, "{log}");
     eprintln!("good client: {answered} answers, {retries} retries");
 }
+
+/// One instance can ask for restarts too: `--restart on-failure` starts a
+/// guest that fails as it starts again, with a growing delay, five times
+/// in a row, then gives up with its status.
+#[test]
+fn a_single_instance_restarts_on_request() {
+    let out = run(
+        wasio_run()
+            .args(["--restart", "on-failure"])
+            .arg(wasm("limits"))
+            .args(["exit", "7"]),
+        LIMIT,
+    );
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(7), "{log}");
+    assert_eq!(log.matches("; restarting it in ").count(), 4, "{log}");
+    assert!(
+        log.contains("failed 5 times in a row before it got going"),
+        "{log}"
+    );
+}
