@@ -66,12 +66,15 @@ pub enum Command {
 pub struct RunArgs {
     /// Give the guest a host directory: `HOST[::GUEST]` (GUEST defaults to
     /// HOST). Paths under it can be read and written; nothing outside it can
-    /// be reached, not by `..`, absolute paths or symlinks.
+    /// be reached, not by `..`, absolute paths or symlinks (and a symlink
+    /// the guest makes may only point down). Preopens are numbered from
+    /// fd 3 in command-line order, `--dir-ro` ones included.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     pub dirs: Vec<String>,
 
     /// Like `--dir`, but the guest can only read: it cannot create, write,
-    /// rename or remove anything under it.
+    /// rename or remove anything under it, or connect to a Unix socket
+    /// there.
     #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
     pub dirs_ro: Vec<String>,
 
@@ -120,17 +123,23 @@ pub struct RunArgs {
     #[arg(long)]
     pub allow_net: bool,
 
-    /// Largest linear memory the guest may have, in bytes; `K`, `M` and `G`
-    /// suffixes are powers of 1024. Growing past it stops the guest.
+    /// Most memory the guest may make the host hold, in bytes (`K`, `M` and
+    /// `G` are powers of 1024): all its linear memories and tables
+    /// together, and the host buffers its calls need (these may go 1 MiB
+    /// past it). A memory growing past it stops the guest; a table growth
+    /// fails; a host call gets ENOMEM.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub max_memory: Option<usize>,
 
-    /// Most file descriptors the guest may have open at once.
+    /// Most host file descriptors the guest may hold at once (a signal fd
+    /// counts two); past it calls fail with EMFILE.
     #[arg(long, value_name = "N", default_value_t = crate::wasi::ctx::DEFAULT_MAX_FDS)]
     pub max_fds: usize,
 
-    /// Stop the guest after this much wall-clock time: seconds, or a number
-    /// with `ms`, `s` or `m`. The exit status is then 124.
+    /// Stop the guest after this much wall-clock time, counted from the
+    /// start (compilation included) and whatever host call it is in:
+    /// seconds, or a number with `ms`, `s` or `m`. The exit status is then
+    /// 124.
     #[arg(long, value_name = "SECS", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 

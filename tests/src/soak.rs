@@ -86,6 +86,8 @@ pub const PROBES: &[&str] = &[
     "10k-concurrent",
     "churn",
     "udp-flood",
+    "large-posts",
+    "poison-requests",
 ];
 
 /// Runs probe `name` with load lasting about `secs`.
@@ -98,6 +100,8 @@ pub fn run_probe(name: &str, secs: f64) -> Report {
         "10k-concurrent" => concurrent(d, 10_000),
         "churn" => churn(d),
         "udp-flood" => udp_flood(d),
+        "large-posts" => large_posts(d),
+        "poison-requests" => poison_requests(d),
         _ => panic!("no probe `{name}`; probes: {PROBES:?}"),
     }
 }
@@ -111,8 +115,12 @@ struct Target {
 
 impl Target {
     fn start(name: &str, flags: &[&str], args: &[&str]) -> Target {
+        Self::start_module(name, &wasm(name), flags, args)
+    }
+
+    fn start_module(name: &str, module: &std::path::Path, flags: &[&str], args: &[&str]) -> Target {
         let mut c = wasio_run();
-        c.args(flags).arg(wasm(name)).args(args);
+        c.args(flags).arg(module).args(args);
         c.stderr(std::process::Stdio::null());
         let srv = Server::spawn(name, c);
         let pid = srv.child.id();
@@ -501,6 +509,175 @@ fn udp_flood(d: Duration) -> Report {
             .push(format!("only {after} of 10 answered after the flood"));
     }
     r
+}
+
+/// One HTTP/1.1 request on a fresh connection: the status code.
+fn http_status(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> std::io::Result<u16> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes())?;
+    // A refused body is not read to its end: the status comes first.
+    let _ = s.write_all(body);
+    let mut status = [0u8; 12];
+    s.read_exact(&mut status)?;
+    std::str::from_utf8(&status[9..12])
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))
+}
+
+/// axum-json under `--max-memory 32M`, four clients posting 1.9 MB notes
+/// (refused, `413`) and small ones (kept until the cap, then `507`) as
+/// fast as they can, while a good client reads `/stats`: the host's
+/// memory must stay where the caps put it.
+fn large_posts(d: Duration) -> Report {
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = format!("{}::/data", data.path().display());
+    let module = crate::wasm_example("examples/axum-json");
+    let t = Target::start_module(
+        "axum-json",
+        &module,
+        &[
+            "--max-memory",
+            "32M",
+            "--allow-listen",
+            "127.0.0.1",
+            "--dir",
+            dir.as_str(),
+        ],
+        &["127.0.0.1:0", "/data"],
+    );
+    let addr = t.srv.sock();
+    let end = Instant::now() + d;
+    let big = Arc::new(format!(r#"{{"text":"{}"}}"#, "n".repeat(1_900_000)).into_bytes());
+    let posters: Vec<_> = (0..4)
+        .map(|i| {
+            let big = big.clone();
+            std::thread::spawn(move || {
+                let (mut sent, mut unexpected) = (0u64, 0u64);
+                let mut n = 0u64;
+                while Instant::now() < end {
+                    n += 1;
+                    let (body, ok): (Vec<u8>, &[u16]) = if n % 2 == 0 {
+                        (big.to_vec(), &[413])
+                    } else {
+                        (
+                            format!(r#"{{"text":"note {i} {n}"}}"#).into_bytes(),
+                            &[201, 507],
+                        )
+                    };
+                    match http_status(addr, "POST", "/notes", &body) {
+                        Ok(code) if ok.contains(&code) => sent += 1,
+                        _ => unexpected += 1,
+                    }
+                }
+                (sent, unexpected)
+            })
+        })
+        .collect();
+    let (mut good, mut peak) = ((0u64, 0u64), 0u64);
+    while Instant::now() < end {
+        match http_status(addr, "GET", "/stats", b"") {
+            Ok(200) => good.0 += 1,
+            _ => good.1 += 1,
+        }
+        peak = peak.max(proc_rss_kib(t.pid()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (mut posts, mut odd) = (0, 0);
+    for p in posters {
+        let (s, u) = p.join().unwrap_or((0, 1));
+        posts += s;
+        odd += u;
+    }
+    let base = t.rss;
+    let load = format!(
+        "{posts} posts from 4 clients, half of them 1.9 MB ({odd} unexpected answers); peak rss {:.1} MiB",
+        peak as f64 / 1024.0
+    );
+    let mut r = t.finish("large-posts", load, good);
+    if odd > 0 {
+        r.issues
+            .push(format!("{odd} posts got an unexpected answer"));
+    }
+    // The guest may fill its 32 MiB; the host may add its 1 MiB reserve.
+    if peak > base + 34 * 1024 {
+        r.issues.push(format!(
+            "rss rose from {base} to {peak} KiB under a 32 MiB limit"
+        ));
+    }
+    r
+}
+
+/// crash-server under `--workers 2`, a client sending a request that
+/// traps the instance every 50 ms while a good client asks on: each
+/// trapped instance is replaced, and the good client is answered (a
+/// request whose connection ended unanswered, on the instance that
+/// trapped, is asked again, up to 5 times).
+fn poison_requests(d: Duration) -> Report {
+    let port = crate::free_port().to_string();
+    let addr_s = format!("127.0.0.1:{port}");
+    let t = Target::start(
+        "crash-server",
+        &["--workers", "2", "--allow-listen", "127.0.0.1"],
+        &[addr_s.as_str()],
+    );
+    let addr: SocketAddr = addr_s.parse().expect("address");
+    let ask = move |line: &[u8]| -> std::io::Result<String> {
+        let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        s.write_all(line)?;
+        let mut a = String::new();
+        s.read_to_string(&mut a)
+            .or_else(|e| if a.is_empty() { Err(e) } else { Ok(0) })?;
+        Ok(a)
+    };
+    let end = Instant::now() + d;
+    let poison = std::thread::spawn(move || {
+        let mut n = 0u64;
+        while Instant::now() < end {
+            let _ = ask(b"crash\n");
+            n += 1;
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        n
+    });
+    let mut good = (0u64, 0u64);
+    let mut retries = 0u64;
+    while Instant::now() < end {
+        let mut answered = false;
+        for _ in 0..5 {
+            let mut s = match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+                Ok(s) => s,
+                Err(_) => continue,
+            };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut line = String::new();
+            if s.write_all(b"hello\n").is_ok()
+                && std::io::BufRead::read_line(&mut std::io::BufReader::new(&s), &mut line).is_ok()
+                && line.starts_with("ok ")
+            {
+                answered = true;
+                break;
+            }
+            retries += 1;
+        }
+        if answered {
+            good.0 += 1;
+        } else {
+            good.1 += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let poisoned = poison.join().unwrap_or(0);
+    let load =
+        format!("{poisoned} requests that trap an instance; {retries} good requests asked again");
+    t.finish("poison-requests", load, good)
 }
 
 /// Open fds of process `pid`.
