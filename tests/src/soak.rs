@@ -563,7 +563,7 @@ fn large_posts(d: Duration) -> Report {
                 let mut n = 0u64;
                 while Instant::now() < end {
                     n += 1;
-                    let (body, ok): (Vec<u8>, &[u16]) = if n % 2 == 0 {
+                    let (body, ok): (Vec<u8>, &[u16]) = if n.is_multiple_of(2) {
                         (big.to_vec(), &[413])
                     } else {
                         (

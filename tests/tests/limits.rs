@@ -28,6 +28,9 @@ const RSS_SLACK: u64 = 6 * MIB;
 
 /// Runs `cmd` to its end (killed after [`LIMIT`]) and returns its output
 /// and its peak resident memory in bytes.
+// The child is reaped by `wait4` (which also gives its rusage), not by
+// `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(cmd: &mut Command) -> (Output, u64) {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
