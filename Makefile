@@ -57,8 +57,13 @@ test: build
 	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(WASM_RUNNER_ONEOFF)" $(CARGO) test -p wasio --target $(WASM_TARGET)
 
 ## The main demo: a guest doing file and socket work under the host.
-run: build
-	$(CARGO) run -q -p wasio-tests --bin demo
+## Builds only what it runs: the host, the demo driver and its guests.
+DEMO_GUESTS := --bin fs-tour --bin echo-tcp --bin http-hello --bin net-probe --bin sandbox-probe
+run: setup
+	$(CARGO) build -p wasio-host --bin wasio
+	$(CARGO) build -p wasio-tests --bin demo
+	$(CARGO) build -p wasio-examples $(DEMO_GUESTS) --target $(WASM_TARGET)
+	$(TARGET_DIR)/debug/demo
 
 ## The WASI preview1 conformance suite (data in ../shared/wasi-testsuite by
 ## default; override with WASI_TESTSUITE=...), plain and strict-errno.
@@ -66,7 +71,9 @@ conformance: build-host
 	@if [ ! -d "$(WASI_TESTSUITE)/tests" ]; then \
 	  echo "conformance: no WASI test suite at $(WASI_TESTSUITE)"; \
 	  echo "conformance: set WASI_TESTSUITE=/path/to/wasi-testsuite (prebuilt wasm32-wasip1 tests)"; \
-	  exit 1; \
+	  if [ -n "$$CI" ]; then exit 1; fi; \
+	  echo "conformance: SKIPPED (outside CI a missing suite is not a failure)"; \
+	  exit 0; \
 	fi
 	$(TARGET_DIR)/debug/conformance "$(WASI_TESTSUITE)"
 	$(TARGET_DIR)/debug/conformance --errno-mode-unix "$(WASI_TESTSUITE)"

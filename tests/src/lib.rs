@@ -288,3 +288,12 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Says, where the person running the tests sees it, that `test` did not
+/// run its real check and why: written to the process's stderr directly,
+/// past the test harness's capture (which would hide an `eprintln!` of a
+/// passing test), so a skip is never a silent pass.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}

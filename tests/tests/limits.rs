@@ -411,7 +411,10 @@ fn a_silent_resolver_is_bounded() {
         std::net::UdpSocket::bind("127.0.0.77:53"),
         TcpListener::bind("127.0.0.77:53"),
     ) else {
-        eprintln!("SKIPPED a_silent_resolver_is_bounded: cannot bind 127.0.0.77:53 (not root?)");
+        skipped(
+            "a_silent_resolver_is_bounded",
+            "cannot bind 127.0.0.77:53 (not root?)",
+        );
         return;
     };
     let probe = Command::new("unshare")
@@ -419,7 +422,10 @@ fn a_silent_resolver_is_bounded() {
         .status()
         .is_ok_and(|s| s.success());
     if !probe {
-        eprintln!("SKIPPED a_silent_resolver_is_bounded: `unshare -m` is not available here");
+        skipped(
+            "a_silent_resolver_is_bounded",
+            "`unshare -m` is not available here",
+        );
         return;
     }
     let host = |extra: &str| {
@@ -601,5 +607,46 @@ fn a_single_instance_restarts_on_request() {
     assert!(
         log.contains("failed 5 times in a row before it got going"),
         "{log}"
+    );
+}
+
+/// Host fds of a `hog signal-fds N hold` run once it holds them, and the
+/// line it printed.
+fn fds_while_holding_signal_fds(max_fds: &str, n: &str) -> (usize, String) {
+    let mut child = wasio_run()
+        .args(["--max-fds", max_fds])
+        .arg(wasm("hog"))
+        .args(["signal-fds", n, "hold"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fds = wasio_tests::soak::proc_fds(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    (fds, line)
+}
+
+/// Under `--max-fds 64` a guest holding as many signal fds as it can
+/// gets `EMFILE` once they and its stdio fill 64 host fds: the host holds
+/// at most 64 fds for it beyond its own fixed set (measured with none).
+#[test]
+fn signal_fds_fit_in_max_fds() {
+    let (fixed, line) = fds_while_holding_signal_fds("64", "0");
+    assert_eq!(line.trim(), "signal-fds: 0 held, then ok");
+    let (fds, line) = fds_while_holding_signal_fds("64", "100000");
+    // 3 stdio fds, then two host fds a signal fd: 30 fit in 64.
+    assert_eq!(line.trim(), "signal-fds: 30 held, then MFILE");
+    assert!(
+        fds <= fixed + 64,
+        "{fds} host fds, {fixed} of them the host's own"
+    );
+    assert!(
+        fds >= fixed + 60,
+        "{fds} host fds: the signal fds were not all held"
     );
 }

@@ -5,7 +5,9 @@
 //!   point at the same MIB MiB block (a gather the host must not copy);
 //! - `hog readdir DIR FDS`: opens DIR FDS times and starts a listing on
 //!   each (a small buffer, so every listing stays under way);
-//! - `hog signal-fds N`: `signal_fd` then `fd_close`, N times;
+//! - `hog signal-fds N [hold]`: `signal_fd` then `fd_close`, N times;
+//!   with `hold`, keeps every one open, prints the count, and sleeps 3 s
+//!   (so the host's fds can be counted);
 //! - `hog linger PORT MIB`: connects to 127.0.0.1:PORT, asks for a 30 s
 //!   linger, writes up to MIB MiB the peer never reads, and closes;
 //! - `hog stdout MIB`: writes MIB MiB to stdout (`write_all`);
@@ -28,7 +30,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("send-to") => wasm::send_to(arg(1) as u16, arg(2) as usize),
         Some("readdir") => wasm::readdir(args.get(1).unwrap_or_else(|| usage()), arg(2)),
-        Some("signal-fds") => wasm::signal_fds(arg(1)),
+        Some("signal-fds") => wasm::signal_fds(arg(1), args.get(2).is_some_and(|a| a == "hold")),
         Some("linger") => wasm::linger(arg(1) as u16, arg(2) as usize),
         Some("stdout") => wasm::stdout(arg(1) as usize),
         Some("resolve") => wasm::resolve(args.get(1).unwrap_or_else(|| usage())),
@@ -116,7 +118,7 @@ mod wasm {
         println!("readdir: {} listings under way, then {last}", open.len());
     }
 
-    pub(super) fn signal_fds(n: u64) {
+    pub(super) fn signal_fds(n: u64, hold: bool) {
         let mut done = 0;
         let mut last = String::from("ok");
         for _ in 0..n {
@@ -128,12 +130,21 @@ mod wasm {
                 last = name(e);
                 break;
             }
+            if hold {
+                done += 1;
+                continue;
+            }
             // SAFETY: closing the fd just made.
             if let Err(e) = unsafe { wasi::fd_close(fd) } {
                 last = format!("close: {}", e.name());
                 break;
             }
             done += 1;
+        }
+        if hold {
+            println!("signal-fds: {done} held, then {last}");
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            return;
         }
         println!("signal-fds: {done} made and closed, then {last}");
     }
