@@ -12,7 +12,16 @@ use crate::run::{Restart, RunConfig, UnknownImports};
 
 /// Run WebAssembly (WASI preview1) programs in a precise sandbox.
 #[derive(Debug, Parser)]
-#[command(name = "wasio", version, about, long_about = None)]
+#[command(
+    name = "wasio",
+    version,
+    about,
+    long_about = None,
+    after_help = "Nothing is granted by default: a guest gets no files, no environment and no \
+                  network until a flag gives it them.\n\nExit status of `wasio run`: the \
+                  guest's own; 134 when it trapped; 124 when --timeout ran out; 1 when it \
+                  could not be started; 2 for a bad flag or value.\n\nLinux only."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -63,6 +72,13 @@ pub enum Command {
 
 /// `wasio run [OPTIONS] MODULE [ARGS]...`
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "wasio run [OPTIONS] MODULE [ARGS]...",
+    after_help = "Nothing is granted by default: no files (--dir), no environment (--env), no \
+                  network (--allow-*).\n\nExit status: the guest's own; 134 when it trapped; \
+                  124 when --timeout ran out; 1 when it could not be started; 2 for a bad \
+                  flag or value."
+)]
 pub struct RunArgs {
     /// Give the guest a host directory: `HOST[::GUEST]` (GUEST defaults to
     /// HOST). Paths under it can be read and written; nothing outside it can
@@ -192,7 +208,7 @@ pub struct RunArgs {
     /// then the guest's arguments. Everything from MODULE on belongs to the
     /// guest, `--help` and flags that look like ours included.
     #[arg(
-        value_name = "MODULE [ARGS]...",
+        value_name = "MODULE",
         required = true,
         num_args = 1..,
         trailing_var_arg = true

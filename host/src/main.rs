@@ -16,7 +16,15 @@ fn main() -> ExitCode {
 
     let cli = Cli::parse_args();
     let result = match cli.command {
-        Command::Run(args) => args.to_config().and_then(|cfg| cfg.run()),
+        Command::Run(args) => match args.to_config() {
+            Ok(cfg) => cfg.run(),
+            // A flag's value is wrong (a rule, an address, a directory):
+            // the usage error status, as for one clap refuses.
+            Err(e) => {
+                eprintln!("wasio: {e:#}");
+                return ExitCode::from(2);
+            }
+        },
         Command::Compile(args) => {
             let out = args
                 .output

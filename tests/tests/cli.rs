@@ -93,7 +93,7 @@ fn clear_errors_at_the_edge() {
             .arg(wasm("limits")),
         LIMIT,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a directory"), "{}", stderr(&out));
 
     let out = run(
@@ -102,7 +102,7 @@ fn clear_errors_at_the_edge() {
             .arg(wasm("limits")),
         LIMIT,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("--tcplisten not-an-address"),
         "{}",
