@@ -484,3 +484,134 @@ fn axum_app_caps_what_a_client_can_post() {
         assert!(body.contains(r#""notes":20"#), "{body}");
     }
 }
+
+/// `curl` against `url` with `args`: (status code, body).
+fn curl(url: &str, args: &[&str]) -> (u16, Vec<u8>) {
+    let out = Command::new("curl")
+        .args(["-s", "--path-as-is", "-m", "20", "-w", "\n%{http_code}"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl");
+    let text = out.stdout;
+    let cut = text.iter().rposition(|&b| b == b'\n').expect("status");
+    let code = std::str::from_utf8(&text[cut + 1..])
+        .unwrap()
+        .parse()
+        .unwrap();
+    (code, text[..cut].to_vec())
+}
+
+/// `wasio::http::ServeDir` serves a preopened directory to curl under
+/// `wasio run`, and the same directory natively: files with their content
+/// types, `index.html`, byte ranges, `If-Modified-Since`, `HEAD`, and `404`
+/// for every encoding of `..` (the secret beside the directory is never
+/// served).
+#[test]
+fn serve_dir_serves_a_directory_to_curl() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        skipped(
+            "serve_dir_serves_a_directory_to_curl",
+            "curl is not installed",
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(site.join("sub")).unwrap();
+    std::fs::write(tmp.path().join("secret.txt"), "top secret").unwrap();
+    std::fs::write(site.join("index.html"), "<h1>home</h1>").unwrap();
+    std::fs::write(site.join("sub/note.txt"), "a note").unwrap();
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(site.join("data.bin"), &data).unwrap();
+    for wasm_build in [true, false] {
+        let mut c = if wasm_build {
+            let mut c = wasio_run();
+            c.args(["--allow-listen", "127.0.0.1", "--dir-ro"])
+                .arg(format!("{}::/site", site.display()))
+                .arg(wasm("examples/serve-dir"))
+                .args(["127.0.0.1:0", "/site"]);
+            c
+        } else {
+            let mut c = Command::new(target_dir().join(profile()).join("examples/serve-dir"));
+            c.arg("127.0.0.1:0").arg(&site);
+            c
+        };
+        let srv = Server::spawn("serve-dir", {
+            c.stderr(Stdio::null());
+            c
+        });
+        let base = format!("http://{}", srv.sock());
+        let what = if wasm_build { "wasm" } else { "native" };
+
+        let (code, body) = curl(&format!("{base}/"), &[]);
+        assert_eq!(
+            (code, body.as_slice()),
+            (200, &b"<h1>home</h1>"[..]),
+            "{what}"
+        );
+        let (code, body) = curl(&format!("{base}/sub/note.txt"), &["-H", "X: y"]);
+        assert_eq!((code, body.as_slice()), (200, &b"a note"[..]), "{what}");
+        let (_, head) = curl(&format!("{base}/sub/note.txt"), &["-I"]);
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let modified = head
+            .lines()
+            .find_map(|l| l.strip_prefix("last-modified: "))
+            .expect("last-modified")
+            .trim()
+            .to_string();
+        let head = head.to_ascii_lowercase();
+        assert!(
+            head.contains("content-type: text/plain; charset=utf-8"),
+            "{what}: {head}"
+        );
+        assert!(head.contains("content-length: 6"), "{what}: {head}");
+        assert!(head.contains("accept-ranges: bytes"), "{what}: {head}");
+
+        // The whole file, then ranges.
+        let (code, body) = curl(&format!("{base}/data.bin"), &[]);
+        assert_eq!((code, body.len()), (200, data.len()), "{what}");
+        assert_eq!(body, data, "{what}");
+        let (code, body) = curl(&format!("{base}/data.bin"), &["-r", "1000-1999"]);
+        assert_eq!((code, body.as_slice()), (206, &data[1000..2000]), "{what}");
+        let (code, body) = curl(&format!("{base}/data.bin"), &["-r", "-10"]);
+        assert_eq!(
+            (code, body.as_slice()),
+            (206, &data[data.len() - 10..]),
+            "{what}"
+        );
+        let (code, _) = curl(&format!("{base}/data.bin"), &["-r", "300000-"]);
+        assert_eq!(code, 416, "{what}");
+
+        // Conditional requests.
+        let since = format!("If-Modified-Since: {modified}");
+        let (code, body) = curl(&format!("{base}/sub/note.txt"), &["-H", &since]);
+        assert_eq!((code, body.len()), (304, 0), "{what}");
+        let old = "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT";
+        let (code, _) = curl(&format!("{base}/sub/note.txt"), &["-H", old]);
+        assert_eq!(code, 200, "{what}");
+
+        // Nothing above the directory, however `..` is spelt.
+        for path in [
+            "/../secret.txt",
+            "/sub/../../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/.%2E/secret.txt",
+            "/%2E%2e%2fsecret.txt",
+            "/sub/..%2f..%2fsecret.txt",
+            "/..%5csecret.txt",
+            "/sub/%2e%2e/%2e%2e/secret.txt",
+        ] {
+            let (code, body) = curl(&format!("{base}{path}"), &[]);
+            assert_eq!(code, 404, "{what} {path}");
+            assert!(
+                !String::from_utf8_lossy(&body).contains("secret"),
+                "{what} {path}"
+            );
+        }
+        let (code, _) = curl(&format!("{base}/missing.txt"), &[]);
+        assert_eq!(code, 404, "{what}");
+        let (code, _) = curl(&format!("{base}/sub/note.txt"), &["-X", "POST"]);
+        assert_eq!(code, 405, "{what}");
+    }
+}

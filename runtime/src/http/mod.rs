@@ -4,6 +4,8 @@
 //!   a wasio [`TcpListener`](crate::net::TcpListener): a task per
 //!   connection, HTTP/1.1 keep-alive, HTTP/2 cleartext too with `http2`,
 //!   graceful shutdown; HTTPS with [`Serve::with_tls`] (feature `tls`).
+//! - [`ServeDir`]: static files from a directory (GET/HEAD, content types,
+//!   byte ranges, `If-Modified-Since`), a tower service like tower-http's.
 //! - [`client`]: open an HTTP/1.1 (or, with `http2`, HTTP/2) connection
 //!   over any stream and get hyper's `SendRequest`.
 //! - The glue hyper asks a runtime for, for using hyper directly:
@@ -28,7 +30,9 @@ pub mod client;
 mod io;
 mod rt;
 mod serve;
+mod serve_dir;
 
 pub use io::WasioIo;
 pub use rt::{WasioExecutor, WasioTimer};
 pub use serve::{serve, Serve, WithGracefulShutdown};
+pub use serve_dir::{FileBody, ServeDir};
