@@ -15,7 +15,7 @@
 //! [`PIPE_BUF`] bytes at a time — what a pipe or socket that polled
 //! writable takes without blocking.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::Instant;
 
 use rustix::fs::{FileType, Mode, OFlags};
@@ -129,15 +129,10 @@ fn wait_writable(fd: BorrowedFd<'_>, deadline: Option<Instant>) -> std::io::Resu
     }
 }
 
-impl AsRawFd for Stdio {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd().as_raw_fd()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsRawFd as _;
 
     #[test]
     fn a_pipe_gets_a_private_nonblocking_handle_and_a_file_does_not() {
