@@ -137,6 +137,6 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
             Err(wasmtime::Error::new(ProcExit(code)))
         },
     )?;
-    super::ext::add_to_linker(linker)?;
+    super::extensions::add_to_linker(linker)?;
     Ok(())
 }

@@ -7,11 +7,11 @@
 
 pub mod ctx;
 pub mod errno;
-pub(crate) mod ext;
+pub(crate) mod extensions;
 pub mod kept;
 pub mod linker;
 pub(crate) mod mem;
-pub(crate) mod p1;
+pub(crate) mod preview1;
 pub(crate) mod reactor;
 pub(crate) mod rights;
 pub(crate) mod stdio;

@@ -14,7 +14,7 @@ use wasi::*;
 
 use super::fifo;
 use super::stat::{filestat_of_meta, write_filestat};
-use super::time::system_times;
+use super::timestamps::system_times;
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;

@@ -140,50 +140,36 @@ impl WasiCtx {
         if n == 0 {
             return Err(ERRNO_INVAL.into());
         }
-        // Both arrays and the count must be addressable before anything
-        // happens (waiting consumes readiness).
-        check_array(mem, subs_ptr, n, SUB_SIZE)?;
-        check_array(mem, events_ptr, n, EVENT_SIZE)?;
-        mem.check(out, 4)?;
-        // The arrays fit in guest memory, but the host's copy must not be
-        // a guest-sized allocation: a count beyond any real use is refused.
-        if n > MAX_SUBSCRIPTIONS {
-            return Err(ERRNO_INVAL.into());
-        }
-        // The host's copy is charged to the guest's account while it lives.
-        let cost = wait_cost(n, 0);
-        self.account.charge(cost)?;
-        let events =
-            parse_subs(mem, subs_ptr, n, Instant::now()).and_then(|subs| self.wait_ready(&subs, 0));
-        self.account.release(cost);
-        write_events(mem, events_ptr, &events?, out)
+        self.wait_into(mem, subs_ptr, n, events_ptr, n, 0, out)
     }
 
-    /// `wasio_poll_v1.wait`: `poll_oneoff`'s one-off subscriptions plus
-    /// the reports of watched fds, at most `nevents` records.
-    pub(crate) fn ext_wait(
+    /// The wait behind `poll_oneoff` and `wasio_poll_v1.wait`
+    /// (`extensions/poll.rs`): `nsubs` one-off subscriptions and up to
+    /// `reports` reports of watched fds, at most `nevents` events written
+    /// at `events_ptr` and their count at `out`. Both arrays and `out` are
+    /// checked before anything happens (waiting consumes readiness), and
+    /// the host's copy is charged to the guest's account while it lives:
+    /// a count beyond any real use is refused.
+    pub(crate) fn wait_into(
         &mut self,
         mem: &mut GuestMem,
         subs_ptr: u32,
         nsubs: u32,
         events_ptr: u32,
         nevents: u32,
+        reports: usize,
         out: u32,
     ) -> Result<()> {
-        if nevents == 0 || nsubs > MAX_SUBSCRIPTIONS || nevents > MAX_SUBSCRIPTIONS {
-            return Err(ERRNO_INVAL.into());
-        }
         check_array(mem, subs_ptr, nsubs, SUB_SIZE)?;
         check_array(mem, events_ptr, nevents, EVENT_SIZE)?;
         mem.check(out, 4)?;
-        if nsubs == 0 && !self.reactor.has_watches() {
-            // Nothing could ever end this wait.
+        if nsubs > MAX_SUBSCRIPTIONS || nevents > MAX_SUBSCRIPTIONS {
             return Err(ERRNO_INVAL.into());
         }
-        let cost = wait_cost(nsubs, nevents);
+        let cost = wait_cost(nsubs, reports as u32);
         self.account.charge(cost)?;
         let events = parse_subs(mem, subs_ptr, nsubs, Instant::now())
-            .and_then(|subs| self.wait_ready(&subs, nevents as usize));
+            .and_then(|subs| self.wait_ready(&subs, reports));
         self.account.release(cost);
         let mut events = events?;
         events.truncate(nevents as usize);
@@ -386,7 +372,7 @@ impl WasiCtx {
                     tv_sec: 0,
                     tv_nsec: 0,
                 };
-                match super::io::stream_poll(d.object.fd(), dir, Some(&zero)) {
+                match super::blocking::stream_poll(d.object.fd(), dir, Some(&zero)) {
                     Ok(Some(flags)) => {
                         let hup = flags.contains(rustix::event::PollFlags::HUP);
                         let nbytes = match dir {

@@ -9,12 +9,16 @@
 // The argument lists are preview1's, fixed by the spec.
 #![allow(clippy::too_many_arguments)]
 
+mod args;
+mod blocking;
 mod clock;
 mod fd;
 mod fifo;
-mod io;
 mod path;
 mod poll;
+mod random;
 mod sock;
 mod stat;
-mod time;
+mod timestamps;
+
+pub(crate) use poll::MAX_SUBSCRIPTIONS;

@@ -2,7 +2,7 @@
 //! edge-triggered interest in sockets, kept in the reactor's mio `Poll`,
 //! and a wait that returns only what became ready beside one-off
 //! preview1 subscriptions. The wait itself is `poll_oneoff`'s
-//! (`p1/poll.rs`, `WasiCtx::ext_wait`).
+//! (`preview1/poll.rs`, `WasiCtx::wait_into`).
 
 use wasi::*;
 
@@ -15,6 +15,37 @@ use crate::wasi::table::Object;
 const DIRS: u32 = wasio_abi::poll::READ | wasio_abi::poll::WRITE;
 
 impl WasiCtx {
+    /// `wait(subs, nsubs, events, nevents, out_n)`: `poll_oneoff`'s
+    /// one-off subscriptions plus the reports of watched fds, at most
+    /// `nevents` records.
+    pub(crate) fn ext_wait(
+        &mut self,
+        mem: &mut GuestMem,
+        subs_ptr: u32,
+        nsubs: u32,
+        events_ptr: u32,
+        nevents: u32,
+        out: u32,
+    ) -> Result<()> {
+        let max = crate::wasi::preview1::MAX_SUBSCRIPTIONS;
+        if nevents == 0 || nsubs > max || nevents > max {
+            return Err(ERRNO_INVAL.into());
+        }
+        if nsubs == 0 && !self.reactor.has_watches() {
+            // Nothing could ever end this wait.
+            return Err(ERRNO_INVAL.into());
+        }
+        self.wait_into(
+            mem,
+            subs_ptr,
+            nsubs,
+            events_ptr,
+            nevents,
+            nevents as usize,
+            out,
+        )
+    }
+
     /// `watch(fd, interest, userdata)`.
     pub(crate) fn ext_watch(
         &mut self,

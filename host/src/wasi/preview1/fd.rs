@@ -7,7 +7,7 @@ use rustix::fs::{Advice, FallocateFlags, OFlags, SeekFrom, Timestamps};
 use wasi::*;
 
 use super::stat::{filestat_of_fd, filetype_of, write_filestat};
-use super::time::timestamps;
+use super::timestamps::timestamps;
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;
