@@ -71,21 +71,23 @@ pub(crate) fn private_handle(raw: RawFd) -> Option<OwnedFd> {
     (again.st_dev == st.st_dev && again.st_ino == st.st_ino).then_some(fd)
 }
 
-/// Writes all of `data` to `fd`, waiting while it would block, until
-/// `deadline` (`TimedOut` then). A blocking `fd` is written at most
-/// [`PIPE_BUF`] bytes at a time once it polls writable, so no write
-/// outlasts the deadline by more than that takes.
+/// Writes all of `data` to `stream`, waiting while it would block, until
+/// `deadline` (`TimedOut` then). A stream without a private handle is in
+/// the host's blocking mode: once it polls writable it is written at most
+/// [`PIPE_BUF`] bytes at a time, so no write outlasts the deadline by more
+/// than that takes.
 pub(crate) fn write_all(
-    fd: BorrowedFd<'_>,
+    stream: &Stdio,
     mut data: &[u8],
     deadline: Option<Instant>,
 ) -> std::io::Result<()> {
-    let blocking = !rustix::fs::fcntl_getfl(fd)?.contains(OFlags::NONBLOCK);
+    let fd = stream.fd();
+    let capped = stream.private.is_none() && deadline.is_some();
     while !data.is_empty() {
-        if blocking && deadline.is_some() {
+        if capped {
             wait_writable(fd, deadline)?;
         }
-        let chunk = if blocking && deadline.is_some() {
+        let chunk = if capped {
             &data[..data.len().min(PIPE_BUF)]
         } else {
             data
@@ -159,7 +161,20 @@ mod tests {
         let (_r, w) = std::io::pipe().unwrap();
         let data = vec![7u8; 1 << 20];
         let deadline = Instant::now() + std::time::Duration::from_millis(200);
-        let e = write_all(w.as_fd(), &data, Some(deadline)).unwrap_err();
+        // The host's own, blocking handle; then the private one.
+        let host = Stdio {
+            raw: w.as_raw_fd(),
+            private: None,
+        };
+        let e = write_all(&host, &data, Some(deadline)).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        let private = Stdio {
+            raw: w.as_raw_fd(),
+            private: private_handle(w.as_raw_fd()),
+        };
+        assert!(private.private.is_some());
+        let deadline = Instant::now() + std::time::Duration::from_millis(200);
+        let e = write_all(&private, &data, Some(deadline)).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
     }
 }

@@ -6,7 +6,6 @@
 //! pieces (under the same lock). Writes wait no later than the run's
 //! deadline, like every other host call.
 
-use std::os::fd::BorrowedFd;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -30,16 +29,16 @@ pub(crate) struct Pending {
 impl StdioLines {
     /// Writes everything in `data` up to its last newline (with what was
     /// pending before it) to `fd`, the instance's handle on host stream
-    /// `raw` (1 or 2), keeping the rest; waits no later than `deadline`.
+    /// `stream` (host fd 1 or 2), keeping the rest; waits no later than
+    /// `deadline`.
     pub(crate) fn write(
         &self,
         pending: &mut Pending,
-        fd: BorrowedFd<'_>,
-        raw: i32,
+        stream: &Stdio,
         data: &[&[u8]],
         deadline: Option<Instant>,
     ) -> std::io::Result<()> {
-        let buf = &mut pending.bufs[usize::from(raw == 2)];
+        let buf = &mut pending.bufs[usize::from(stream.raw == 2)];
         for d in data {
             buf.extend_from_slice(d);
         }
@@ -49,7 +48,7 @@ impl StdioLines {
             None => return Ok(()),
         };
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let r = write_all(fd, &buf[..cut], deadline);
+        let r = write_all(stream, &buf[..cut], deadline);
         buf.drain(..cut);
         r
     }
@@ -61,7 +60,7 @@ impl StdioLines {
         for (i, buf) in pending.bufs.iter_mut().enumerate() {
             if !buf.is_empty() {
                 let stream = Stdio::new(i as i32 + 1);
-                let _ = write_all(stream.fd(), buf, deadline);
+                let _ = write_all(&stream, buf, deadline);
                 buf.clear();
             }
         }

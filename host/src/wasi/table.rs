@@ -41,7 +41,8 @@ impl Listing {
         &self.names[at..at + e.name_len as usize]
     }
 
-    /// Host bytes the two buffers hold.
+    /// Host bytes the two buffers hold: what the guest's account is
+    /// charged for the listing while it is kept.
     pub(crate) fn bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<DirEntry>() + self.names.capacity()
     }
@@ -140,7 +141,7 @@ pub(crate) struct DirInfo {
     pub(crate) preopen: Option<String>,
     /// Snapshot of the entries for `fd_readdir` cookies, while a listing
     /// is under way, and the bytes it is charged to the guest's account.
-    pub(crate) entries: Option<(Listing, usize)>,
+    pub(crate) entries: Option<Listing>,
 }
 
 /// One open guest fd.

@@ -37,6 +37,14 @@ pub(crate) fn from_any(a: Option<SocketAddrAny>) -> SockAddr {
     }
 }
 
+/// The IP address and port a socket is bound to (`None` for a Unix
+/// socket, or when the system cannot say).
+pub(crate) fn local_ip(fd: impl std::os::fd::AsFd) -> Option<SocketAddr> {
+    rustix::net::getsockname(fd)
+        .ok()
+        .and_then(|a| SocketAddr::try_from(a).ok())
+}
+
 /// Whether `a` can be used with a socket of `family`.
 pub(crate) fn fits(family: Family, a: &SocketAddr) -> bool {
     matches!(

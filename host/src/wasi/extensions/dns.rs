@@ -51,12 +51,9 @@ impl WasiCtx {
             return Err(ERRNO_INVAL.into());
         }
         // A literal address needs no permission; a name does.
-        let literal = name.parse::<std::net::IpAddr>().is_ok();
-        if !literal && !self.policy.allows_dns(&name) {
-            return Err(ERRNO_ACCES.into());
-        }
         let addrs: Vec<SocketAddr> = match name.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) if !self.policy.allows_dns(&name) => return Err(ERRNO_ACCES.into()),
             Err(_) => self.lookup(name, port)?,
         };
         let n = addrs.len().min(max as usize);

@@ -12,7 +12,7 @@
 // The argument lists are the ABI's, fixed by `wasio-abi`.
 #![allow(clippy::too_many_arguments)]
 
-mod addr;
+pub(crate) mod addr;
 mod dns;
 mod opt;
 mod poll;

@@ -1,8 +1,6 @@
 //! `socket`, `bind`, `listen`, `connect`, `send_to`, `recv_from`,
 //! `local_addr`, `peer_addr`.
 
-use std::net::SocketAddr;
-
 use rustix::io::Errno as Os;
 use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
 use wasi::*;
@@ -118,10 +116,7 @@ impl WasiCtx {
         // An unbound socket would be bound by the system to the any-address
         // and a free port: that is a bind, and needs the same grant.
         if s.family != Family::Unix {
-            let local = rustix::net::getsockname(&s.fd)
-                .ok()
-                .and_then(|a| SocketAddr::try_from(a).ok());
-            if let Some(a) = local.filter(|a| a.port() == 0) {
+            if let Some(a) = addr::local_ip(&s.fd).filter(|a| a.port() == 0) {
                 if !self.policy.allows(Action::Listen, &a) {
                     return Err(ERRNO_ACCES.into());
                 }
@@ -133,10 +128,7 @@ impl WasiCtx {
         rustix::net::listen(&s.fd, backlog.min(4096) as i32)?;
         s.listening = true;
         if let (Some(kept), true) = (&self.kept, self.reuseport) {
-            let local = rustix::net::getsockname(&s.fd)
-                .ok()
-                .and_then(|a| SocketAddr::try_from(a).ok());
-            if let Some(a) = local {
+            if let Some(a) = addr::local_ip(&s.fd) {
                 kept.keep(self.worker, a, &s.fd);
             }
         }

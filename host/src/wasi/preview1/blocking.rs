@@ -88,15 +88,12 @@ impl WasiCtx {
     /// registration holds.
     pub(crate) fn release(&mut self, d: Descriptor) {
         self.disarm(&d);
-        if let Some((_, cost)) = d.dir_info.as_ref().and_then(|i| i.entries.as_ref()) {
-            self.account.release(*cost);
+        if let Some(listing) = d.dir_info.as_ref().and_then(|i| i.entries.as_ref()) {
+            self.account.release(listing.bytes());
         }
         if let (Some(kept), Object::Socket(s)) = (&self.kept, &d.object) {
             if s.listening {
-                let local = rustix::net::getsockname(&s.fd)
-                    .ok()
-                    .and_then(|a| std::net::SocketAddr::try_from(a).ok());
-                if let Some(a) = local {
+                if let Some(a) = crate::wasi::extensions::addr::local_ip(&s.fd) {
                     kept.forget(self.worker, a, &s.fd);
                 }
             }

@@ -340,12 +340,12 @@ impl WasiCtx {
         let mut iovs = mem.iovecs(iovs, n)?;
         let (shared_stdio, capped) = match &self.table.get(fd)?.object {
             Object::Stdio(s) if matches!(s.raw, 1 | 2) && self.stdio_lines.is_some() => {
-                (Some(s.raw), false)
+                (true, false)
             }
             // A stream used in blocking mode takes at most what it can
             // without blocking, so the deadline still holds.
-            o @ Object::Stdio(_) => (None, self.deadline.is_some() && !o.never_blocks()),
-            _ => (None, false),
+            o @ Object::Stdio(_) => (false, self.deadline.is_some() && !o.never_blocks()),
+            _ => (false, false),
         };
         let nwritten = {
             if capped {
@@ -354,15 +354,14 @@ impl WasiCtx {
             let bufs = mem.io_slices(&iovs)?;
             if bufs.iter().all(|b| b.is_empty()) {
                 0
-            } else if let (Some(raw), Some((lines, pending))) =
-                (shared_stdio, &mut self.stdio_lines)
-            {
+            } else if let (true, Some((lines, pending)), Object::Stdio(s)) = (
+                shared_stdio,
+                &mut self.stdio_lines,
+                &self.table.get(fd)?.object,
+            ) {
                 // Shared with other instances: whole lines only.
                 let slices: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
-                let Object::Stdio(s) = &self.table.get(fd)?.object else {
-                    return Err(ERRNO_BADF.into());
-                };
-                match lines.write(pending, s.fd(), raw, &slices, self.deadline) {
+                match lines.write(pending, s, &slices, self.deadline) {
                     Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(self.timed_out()),
                     r => r?,
                 }
@@ -432,12 +431,12 @@ impl WasiCtx {
         d.check(RIGHTS_FD_READDIR)?;
         let info = d.dir_info.get_or_insert_default();
         if cookie == 0 || info.entries.is_none() {
-            if let Some((_, cost)) = info.entries.take() {
-                self.account.release(cost);
+            if let Some(old) = info.entries.take() {
+                self.account.release(old.bytes());
             }
             info.entries = Some(super::stat::read_entries(dir, &mut self.account)?);
         }
-        let (listing, cost) = info.entries.as_ref().expect("just filled");
+        let listing = info.entries.as_ref().expect("just filled");
         let mut used = 0usize;
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
         let mut at_end = true;
@@ -459,9 +458,9 @@ impl WasiCtx {
         }
         if at_end && used < dest.len() {
             // The guest has seen the end: the next call restarts or ends.
-            let cost = *cost;
-            info.entries = None;
-            self.account.release(cost);
+            if let Some(done) = info.entries.take() {
+                self.account.release(done.bytes());
+            }
         }
         mem.put_u32(out, used as u32)?;
         Ok(())

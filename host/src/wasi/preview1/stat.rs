@@ -147,12 +147,12 @@ pub(crate) fn filestat_of_meta(m: &Metadata) -> Filestat {
 }
 
 /// All entries of `dir`, `.` and `..` first, in a stable order so that
-/// `fd_readdir` cookies (index + 1) stay meaningful between calls, and
-/// what they are charged. As the listing grows, each growth of its two
-/// buffers is charged to `account` first: a directory too large for what
-/// the guest may still hold is `NOMEM` (with nothing left charged), not
-/// host growth.
-pub(crate) fn read_entries(dir: &Dir, account: &mut Account) -> Result<(Listing, usize)> {
+/// `fd_readdir` cookies (index + 1) stay meaningful between calls. As the
+/// listing grows, each growth of its two buffers is charged to `account`
+/// first, so what stays charged is [`Listing::bytes`]: a directory too
+/// large for what the guest may still hold is `NOMEM` (with nothing left
+/// charged), not host growth.
+pub(crate) fn read_entries(dir: &Dir, account: &mut Account) -> Result<Listing> {
     let own = rustix::fs::fstat(dir)?;
     let mut l = Listing::default();
     let mut charged = 0usize;
@@ -202,7 +202,8 @@ pub(crate) fn read_entries(dir: &Dir, account: &mut Account) -> Result<(Listing,
         name(a).cmp(name(b))
     });
     l.names = names;
-    Ok((l, charged))
+    debug_assert_eq!(charged, l.bytes());
+    Ok(l)
 }
 
 #[cfg(test)]
