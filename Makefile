@@ -2,6 +2,8 @@
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip1
+# WASI 0.2 components: programs written for stock tokio (guest-p2/).
+P2_TARGET := wasm32-wasip2
 WASI_TESTSUITE ?= $(abspath ../shared/wasi-testsuite)
 # cargo's target directory: $(CARGO_TARGET_DIR) when set (many users set it
 # globally), else ./target. Cargo itself reads the same variable.
@@ -18,14 +20,21 @@ HOST := $(TARGET_DIR)/debug/wasio
 
 all: build
 
-## Install what the build needs (the wasm target) if it is missing.
+## Install what the build needs if it is missing: the toolchain pinned in
+## rust-toolchain.toml, with its components and both wasm targets (rustup
+## does not always install it by itself: RUSTUP_AUTO_INSTALL=0).
 setup:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs)"; exit 1; }
 	@if command -v rustup >/dev/null; then \
-	  rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET); \
+	  rustup toolchain install >/dev/null; \
+	  for t in $(WASM_TARGET) $(P2_TARGET); do \
+	    rustup target list --installed | grep -qx $$t || rustup target add $$t; \
+	  done; \
 	else \
-	  rustc --print target-libdir --target $(WASM_TARGET) >/dev/null 2>&1 || \
-	  { echo "the $(WASM_TARGET) target is missing and rustup is not available"; exit 1; }; \
+	  for t in $(WASM_TARGET) $(P2_TARGET); do \
+	    rustc --print target-libdir --target $$t >/dev/null 2>&1 || \
+	    { echo "the $$t target is missing and rustup is not available"; exit 1; }; \
+	  done; \
 	fi
 
 ## The host, the native builds of everything, and the wasm guests.
@@ -37,6 +46,7 @@ build-host: setup
 build-guests: setup
 	$(CARGO) build -p wasio-examples --bins --examples --target $(WASM_TARGET)
 	$(CARGO) build -p wasio-bench --bin tokio-echo --bin idle-server --target $(WASM_TARGET)
+	$(CARGO) build -p wasio-p2-examples --bins --features ecosystem --target $(P2_TARGET)
 
 # Runs wasm test binaries under our host: a scratch dir is preopened as
 # /tmp, and the network is granted on 127.0.0.1 only.
@@ -82,12 +92,15 @@ conformance: build-host
 ## (the wasm guests, the native wasio builds and the tokio references) is
 ## built alike with the `release-lto` profile: release plus fat LTO and one
 ## codegen unit, the production profile docs/performance.md recommends.
-## QUICK=1 for a short smoke run. Prints a table and writes
+## QUICK=1 for a short smoke run; ONLY=echo,http,idle for some sections
+## (runtime, idle, copy, start-up, echo, http, hyper, axum, workers, tls).
+## Prints a table and writes
 ## bench/results/latest.{md,json}.
 BENCH_PROFILE ?= release-lto
 BENCH_BINS := --bin bench --bin loadgen --bin rt-bench --bin idle-server --bin fs-copy \
-  --bin std-copy --bin tokio-echo --bin tokio-http --bin tokio-hyper --bin tokio-axum \
-  --bin tokio-tls --bin tokio-idle
+  --bin std-copy --bin tokio-echo --bin tokio-hyper --bin tokio-axum \
+  --bin tokio-tls
+BENCH_P2 := --bin p2-echo --bin p2-http --bin p2-idle
 BENCH_EXAMPLES := --bin echo-tcp --bin http-hello --bin args-env \
   --example hyper-hello --example axum-json --example tls-echo
 bench: setup
@@ -97,7 +110,10 @@ bench: setup
 	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-bench --bin rt-bench --bin idle-server \
 	  --bin fs-copy --target $(WASM_TARGET)
 	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-examples $(BENCH_EXAMPLES) --target $(WASM_TARGET)
-	$(TARGET_DIR)/$(BENCH_PROFILE)/bench --profile $(BENCH_PROFILE) $(if $(QUICK),--quick,)
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-p2-examples $(BENCH_P2)
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-p2-examples $(BENCH_P2) --target $(P2_TARGET)
+	$(TARGET_DIR)/$(BENCH_PROFILE)/bench --profile $(BENCH_PROFILE) $(if $(QUICK),--quick,) \
+	  $(if $(ONLY),--only $(ONLY),)
 
 ## Soak probes against the example servers under `wasio run` (not part of
 ## `make test`, which runs a 10-second version): SOAK_SECS per probe.
@@ -132,6 +148,7 @@ fmt:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p wasio -p wasio-examples --all-targets --target $(WASM_TARGET) -- -D warnings
+	$(CARGO) clippy -p wasio-p2-examples --all-targets --features ecosystem --target $(P2_TARGET) -- -D warnings
 
 lint: setup
 	$(CARGO) fmt --all -- --check

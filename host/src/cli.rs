@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::policy::{NetPolicy, Rule};
 use crate::run::{Restart, RunConfig, UnknownImports};
 
-/// Run WebAssembly (WASI preview1) programs in a precise sandbox.
+/// Run WebAssembly programs (WASI preview1 modules and WASI 0.2 components)
+/// in a precise sandbox.
 #[derive(Debug, Parser)]
 #[command(
     name = "wasio",
@@ -64,9 +65,11 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
-    /// Run a WASI preview1 command module.
+    /// Run a WASI command: a preview1 module (`wasm32-wasip1`) or a WASI 0.2
+    /// component (`wasm32-wasip2`), told apart from the file itself.
     Run(RunArgs),
-    /// Compile a module ahead of time into a `.cwasm` file for this host.
+    /// Compile a module or component ahead of time into a `.cwasm` file for
+    /// this host.
     Compile(CompileArgs),
 }
 
@@ -105,7 +108,8 @@ pub struct RunArgs {
 
     /// Listen on ADDR (e.g. `127.0.0.1:8080`, port 0 for any) before the
     /// guest starts and hand it the socket as a preopened fd, after the
-    /// preopened directories.
+    /// preopened directories (preview1 modules: WASI 0.2 has no preopened
+    /// sockets, so a component binds its own under `--allow-listen`).
     #[arg(long = "tcplisten", value_name = "ADDR")]
     pub tcplisten: Vec<String>,
 
@@ -171,6 +175,7 @@ pub struct RunArgs {
     /// fixed port, and the kernel spreads connections); `--tcplisten` and
     /// socket-activated listeners are shared. `WASIO_WORKER` (0..N-1) is
     /// in each guest's environment, and output lines never interleave.
+    /// Preview1 modules only, for now.
     #[arg(long, value_name = "N|auto", value_parser = parse_workers)]
     pub workers: Option<usize>,
 
@@ -204,7 +209,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
 
-    /// The module (a `.wasm` file, or a `.cwasm` from `wasio compile`),
+    /// The program (a `.wasm` module or component, or a `.cwasm` from
+    /// `wasio compile`),
     /// then the guest's arguments. Everything from MODULE on belongs to the
     /// guest, `--help` and flags that look like ours included.
     #[arg(
@@ -237,7 +243,7 @@ impl RunArgs {
 /// `wasio compile MODULE [-o OUTPUT]`
 #[derive(Debug, Args)]
 pub struct CompileArgs {
-    /// The `.wasm` module to compile.
+    /// The `.wasm` module or component to compile.
     #[arg(value_name = "MODULE")]
     pub module: PathBuf,
     /// Where to write native code (default: MODULE with a `.cwasm`

@@ -1,9 +1,61 @@
-//! The wasmtime engine, compiled-code cache and module loading.
+//! The wasmtime engine, compiled-code cache and program loading.
+//!
+//! A program is either a WASI preview1 core module or a WASI 0.2 component;
+//! the binary says which (its header's layer field), and both go through the
+//! same cache and the same `wasio compile`.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
+use wasmtime::component::Component;
 use wasmtime::{Config, Engine, Module, Precompiled};
+
+/// A compiled guest, ready to instantiate.
+#[derive(Clone)]
+pub enum Program {
+    /// A WASI preview1 core module (`wasm32-wasip1`).
+    Module(Module),
+    /// A WASI 0.2 component (`wasm32-wasip2`).
+    Component(Component),
+}
+
+impl Program {
+    /// The engine it was compiled for.
+    pub fn engine(&self) -> &Engine {
+        match self {
+            Program::Module(m) => m.engine(),
+            Program::Component(c) => c.engine(),
+        }
+    }
+
+    /// Native code for it, as `wasio compile` writes it.
+    fn serialize(&self) -> wasmtime::Result<Vec<u8>> {
+        match self {
+            Program::Module(m) => m.serialize(),
+            Program::Component(c) => c.serialize(),
+        }
+    }
+}
+
+/// What a `.wasm` file holds, from its 8-byte header: the magic, then a
+/// 16-bit version and a 16-bit layer (0: a core module, 1: a component).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A core module.
+    Module,
+    /// A component.
+    Component,
+}
+
+/// The kind of WebAssembly binary `bytes` is, or `None` when it is not one
+/// (or a layer wasmtime does not know).
+pub fn kind_of(bytes: &[u8]) -> Option<Kind> {
+    match bytes.get(..8)? {
+        [0, b'a', b's', b'm', _, _, 0, 0] => Some(Kind::Module),
+        [0, b'a', b's', b'm', _, _, 1, 0] => Some(Kind::Component),
+        _ => None,
+    }
+}
 
 /// Where compiled modules are kept between runs: `$WASIO_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/wasio`, else `~/.cache/wasio`.
@@ -48,22 +100,22 @@ pub fn engine(cache_dir: Option<&Path>, interruptible: bool) -> Result<HostEngin
 }
 
 impl HostEngine {
-    /// Loads a module like [`load`], going through the compilation cache.
-    /// Run the module on [`Module::engine`]: a module precompiled by
+    /// Loads a program like [`load`], going through the compilation cache.
+    /// Run it on [`Program::engine`]: a program precompiled by
     /// `wasio compile` always has epoch checks, so it is loaded on an
     /// interruptible engine even when this one is not. The flag says which
     /// (a store on an interruptible engine needs an epoch deadline).
     ///
-    /// The cache holds one uncompressed `.cwasm` per (module bytes, engine
+    /// The cache holds one uncompressed `.cwasm` per (program bytes, engine
     /// configuration, wasio version), so a hit is a memory-mapped load with
     /// no decompression: the cheapest start wasmtime offers.
-    pub fn load(&self, path: &Path) -> Result<(Module, bool)> {
+    pub fn load(&self, path: &Path) -> Result<(Program, bool)> {
         let started = std::time::Instant::now();
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut interruptible = self.interruptible;
         let (module, cached) = match (&self.cache_dir, Engine::detect_precompiled(&bytes)) {
-            (Some(dir), None) if bytes.starts_with(b"\0asm") => {
+            (Some(dir), None) if kind_of(&bytes).is_some() => {
                 self.through_cache(dir, &bytes, path)?
             }
             (_, Some(_)) if !self.interruptible => {
@@ -77,19 +129,28 @@ impl HostEngine {
             module = %path.display(),
             elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
             "{}",
-            if cached { "module loaded from the compilation cache" } else { "module ready" }
+            if cached { "program loaded from the compilation cache" } else { "program ready" }
         );
         Ok((module, interruptible))
     }
 
-    fn through_cache(&self, dir: &Path, bytes: &[u8], path: &Path) -> Result<(Module, bool)> {
+    fn through_cache(&self, dir: &Path, bytes: &[u8], path: &Path) -> Result<(Program, bool)> {
         let file = dir.join(format!("{}.cwasm", self.cache_key(bytes)));
         if file.is_file() {
             // SAFETY: the file is native code this host wrote for this very
-            // engine configuration (the key covers it); wasmtime still
+            // engine configuration (the key covers it) from these very
+            // bytes, so it is the same kind of program; wasmtime still
             // checks its header and rejects anything incompatible.
-            match unsafe { Module::deserialize_file(&self.engine, &file) } {
-                Ok(m) => return Ok((m, true)),
+            let loaded = unsafe {
+                match kind_of(bytes) {
+                    Some(Kind::Component) => {
+                        Component::deserialize_file(&self.engine, &file).map(Program::Component)
+                    }
+                    _ => Module::deserialize_file(&self.engine, &file).map(Program::Module),
+                }
+            };
+            match loaded {
+                Ok(p) => return Ok((p, true)),
                 Err(e) => tracing::debug!("ignoring cache entry {}: {e}", file.display()),
             }
         }
@@ -118,7 +179,7 @@ impl HostEngine {
 }
 
 /// Writes `module` to `file` atomically (temporary file, then rename).
-fn store(module: &Module, dir: &Path, file: &Path) -> Result<()> {
+fn store(module: &Program, dir: &Path, file: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let code = module.serialize().map_err(anyhow::Error::from)?;
     let tmp = file.with_extension(format!("tmp{}", std::process::id()));
@@ -127,52 +188,64 @@ fn store(module: &Module, dir: &Path, file: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Loads a `.wasm` module (compiling it) or a module precompiled by
-/// `wasio compile`, without the cache.
-pub fn load(engine: &Engine, path: &Path) -> Result<Module> {
+/// Loads a `.wasm` module or component (compiling it) or a program
+/// precompiled by `wasio compile`, without the cache.
+pub fn load(engine: &Engine, path: &Path) -> Result<Program> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     from_bytes(engine, &bytes, path)
 }
 
-fn from_bytes(engine: &Engine, bytes: &[u8], path: &Path) -> Result<Module> {
-    match Engine::detect_precompiled(bytes) {
-        Some(Precompiled::Module) => {
-            // SAFETY: a precompiled module is native code; wasio only loads
-            // ones whose header wasmtime recognises, and the user chose to
-            // run it. `wasio compile` documents this trust.
-            unsafe { Module::deserialize(engine, bytes) }
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!(
-                        "{} was precompiled by another wasio or wasmtime build; run `wasio compile` again",
-                        path.display()
-                    )
-                })
-        }
-        Some(Precompiled::Component) => bail!(
-            "{} is a component; wasio runs preview1 core modules",
+fn from_bytes(engine: &Engine, bytes: &[u8], path: &Path) -> Result<Program> {
+    let stale = || {
+        format!(
+            "{} was precompiled by another wasio or wasmtime build; run `wasio compile` again",
             path.display()
-        ),
-        None if bytes.starts_with(b"\0asm") => Module::new(engine, bytes)
+        )
+    };
+    let invalid = |what| format!("{} is not a valid WebAssembly {what}", path.display());
+    let program = match (Engine::detect_precompiled(bytes), kind_of(bytes)) {
+        // SAFETY: a precompiled program is native code; wasio only loads
+        // ones whose header wasmtime recognises, and the user chose to run
+        // it. `wasio compile` documents this trust.
+        (Some(Precompiled::Module), _) => unsafe { Module::deserialize(engine, bytes) }
+            .map(Program::Module)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("{} is not a valid WebAssembly module", path.display())),
-        None => bail!(
-            "{} is not a WebAssembly module (no `\\0asm` header)",
+            .with_context(stale)?,
+        // SAFETY: as for a module, just above.
+        (Some(Precompiled::Component), _) => unsafe { Component::deserialize(engine, bytes) }
+            .map(Program::Component)
+            .map_err(anyhow::Error::from)
+            .with_context(stale)?,
+        (None, Some(Kind::Module)) => Module::new(engine, bytes)
+            .map(Program::Module)
+            .map_err(anyhow::Error::from)
+            .with_context(|| invalid("module"))?,
+        (None, Some(Kind::Component)) => Component::new(engine, bytes)
+            .map(Program::Component)
+            .map_err(anyhow::Error::from)
+            .with_context(|| invalid("component"))?,
+        (None, None) => bail!(
+            "{} is not a WebAssembly module or component (no `\\0asm` header with a known layer)",
             path.display()
         ),
-    }
+    };
+    Ok(program)
 }
 
-/// `wasio compile`: writes native code for `input` to `output`. Give it
-/// an interruptible engine ([`engine`]): the artifact then serves runs
-/// with and without `--timeout`.
+/// `wasio compile`: writes native code for `input` (a module or a
+/// component) to `output`. Give it an interruptible engine ([`engine`]):
+/// the artifact then serves runs with and without `--timeout`.
 pub fn compile(engine: &Engine, input: &Path, output: &Path) -> Result<()> {
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
-    if !bytes.starts_with(b"\0asm") {
-        bail!("{} is not a WebAssembly module", input.display());
-    }
-    let code = engine
-        .precompile_module(&bytes)
+    let code = match kind_of(&bytes) {
+        Some(Kind::Module) => engine.precompile_module(&bytes),
+        Some(Kind::Component) => engine.precompile_component(&bytes),
+        None => bail!(
+            "{} is not a WebAssembly module or component",
+            input.display()
+        ),
+    };
+    let code = code
         .map_err(anyhow::Error::from)
         .with_context(|| format!("compiling {}", input.display()))?;
     std::fs::write(output, code).with_context(|| format!("cannot write {}", output.display()))?;

@@ -31,6 +31,32 @@ pub const MAX_MEMORIES: usize = 4;
 pub const MAX_TABLES: usize = 8;
 /// Most instances one store may hold (wasio instantiates one module).
 pub const MAX_INSTANCES: usize = 4;
+/// Most core instances, memories and tables one component may have. A
+/// Rust `wasm32-wasip2` program is a handful of core modules (the program,
+/// the preview1 adapter, the shims that tie them) with two memories.
+pub const COMPONENT_MAX: Counts = Counts {
+    instances: 32,
+    memories: 8,
+    tables: 32,
+};
+
+/// Bounds on how many objects of each kind a guest may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Core instances.
+    pub instances: usize,
+    /// Linear memories.
+    pub memories: usize,
+    /// Tables.
+    pub tables: usize,
+}
+
+/// The bounds for a preview1 module.
+pub const MODULE_MAX: Counts = Counts {
+    instances: MAX_INSTANCES,
+    memories: MAX_MEMORIES,
+    tables: MAX_TABLES,
+};
 
 /// What one guest makes the host hold, against its `--max-memory`.
 #[derive(Debug)]
@@ -39,16 +65,26 @@ pub struct Account {
     used: usize,
     /// The growth last allowed, taken back if wasmtime then fails it.
     pending: usize,
+    max: Counts,
 }
 
 impl Account {
     /// An account that admits `limit` bytes in all (`None`: no limit, but
-    /// still counted).
+    /// still counted), for a preview1 module.
     pub fn new(limit: Option<usize>) -> Self {
         Self {
             limit,
             used: 0,
             pending: 0,
+            max: MODULE_MAX,
+        }
+    }
+
+    /// The same for a component ([`COMPONENT_MAX`] objects).
+    pub fn for_component(limit: Option<usize>) -> Self {
+        Self {
+            max: COMPONENT_MAX,
+            ..Self::new(limit)
         }
     }
 
@@ -159,15 +195,15 @@ impl ResourceLimiter for Account {
     }
 
     fn instances(&self) -> usize {
-        MAX_INSTANCES
+        self.max.instances
     }
 
     fn tables(&self) -> usize {
-        MAX_TABLES
+        self.max.tables
     }
 
     fn memories(&self) -> usize {
-        MAX_MEMORIES
+        self.max.memories
     }
 }
 

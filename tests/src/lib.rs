@@ -49,6 +49,21 @@ pub fn wasm_example(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"))
 }
 
+/// The wasm32-wasip2 build (a WASI 0.2 component) of `guest-p2`'s
+/// program `name`, checked to exist.
+pub fn component(name: &str) -> PathBuf {
+    let p = target_dir()
+        .join("wasm32-wasip2")
+        .join(profile())
+        .join(format!("{name}.wasm"));
+    assert!(
+        p.is_file(),
+        "{} is missing: build the guests first with `make test`",
+        p.display()
+    );
+    p
+}
+
 /// The native build of example `name`.
 pub fn native_example(name: &str) -> PathBuf {
     target_dir().join(profile()).join(name)

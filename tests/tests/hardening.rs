@@ -327,6 +327,6 @@ fn listeners_are_bound_before_compiling() {
     assert!(out.status.success(), "{}", stderr(&out));
     let log = stderr(&out);
     let listener = log.find("preopened listener").expect("listener logged");
-    let module = log.find("module ready").expect("module logged");
+    let module = log.find("program ready").expect("program logged");
     assert!(listener < module, "{log}");
 }

@@ -246,7 +246,7 @@ fn open_race_with_a_swapped_symlink_never_escapes() {
         assert_eq!(count("read:outside"), 0, "{name}: read outside:\n{text}");
         // The race really ran: the guest read the inside file and was
         // refused the escaping link, many times each.
-        assert!(swaps > 1000, "{name}: only {swaps} swaps");
+        assert!(swaps > 200, "{name}: only {swaps} swaps");
         assert!(count("read:inside") > 100, "{name}:\n{text}");
         let refused: u64 = text
             .lines()

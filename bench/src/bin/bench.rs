@@ -464,11 +464,25 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned()
         .unwrap_or_else(|| "release".into());
+    // `--only echo,http,idle`: only the sections and scenarios whose names
+    // start so (runtime, idle, copy, start-up, a server scenario, workers,
+    // tls).
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|o| o.split(',').map(str::to_string).collect());
+    let wants = |section: &str| {
+        only.as_ref()
+            .is_none_or(|o| o.iter().any(|x| section.starts_with(x.as_str())))
+    };
     raise_fd_limit();
     let started = Instant::now();
     let host = require("release/wasio");
     let w = |n: &str| require(&format!("wasm32-wasip1/{profile}/{n}.wasm"));
     let n = |n: &str| require(&format!("{profile}/{n}"));
+    // Programs written for stock tokio (guest-p2/), as WASI 0.2 components.
+    let p2 = |n: &str| require(&format!("wasm32-wasip2/{profile}/{n}.wasm"));
     let loadgen = n("loadgen");
     let grant = ["--allow-listen".to_string(), "127.0.0.1".to_string()];
     let wasm_server = |name: &str| {
@@ -478,6 +492,12 @@ fn main() {
         v
     };
     let any = "127.0.0.1:0".to_string();
+    let component_server = |name: &str| {
+        let mut v = vec![host.clone(), "run".into()];
+        v.extend(grant.iter().cloned());
+        v.extend([p2(name), "127.0.0.1:0".into()]);
+        v
+    };
 
     // Section 1: runtime internals.
     let scale = if quick { "0.1" } else { "1" }.to_string();
@@ -522,9 +542,11 @@ fn main() {
         ("echo", "echo", "wasm", wasm_server("echo-tcp")),
         ("echo", "echo", "native", vec![n("echo-tcp"), any.clone()]),
         ("echo", "echo", "tokio", vec![n("tokio-echo"), any.clone()]),
+        ("echo", "echo", "wasip2", component_server("p2-echo")),
         ("http", "http", "wasm", wasm_server("http-hello")),
         ("http", "http", "native", vec![n("http-hello"), any.clone()]),
-        ("http", "http", "tokio", vec![n("tokio-http"), any.clone()]),
+        ("http", "http", "tokio", vec![n("p2-http"), any.clone()]),
+        ("http", "http", "wasip2", component_server("p2-http")),
         (
             "hyper hello",
             "http",
@@ -600,7 +622,13 @@ fn main() {
             v
         }),
         ("native", vec![n("idle-server"), any.clone()]),
-        ("tokio", vec![n("tokio-idle"), any.clone()]),
+        ("tokio", vec![n("p2-idle"), any.clone()]),
+        ("wasip2", {
+            let mut v = component_server("p2-idle");
+            v.insert(2, "--max-fds".into());
+            v.insert(3, "1000000".into());
+            v
+        }),
     ];
     // 100,000 idle connections need that many fds in the server and in
     // this process: as many as the hard limit allows, saying so.
@@ -689,12 +717,15 @@ fn main() {
     let mut net = Samples::new();
 
     for run in 0..runs {
-        for (name, argv) in rotated(&rt_configs, run) {
+        for (name, argv) in rotated(&rt_configs, run)
+            .into_iter()
+            .filter(|_| wants("runtime"))
+        {
             eprintln!("bench: run {}/{runs}: rt-bench {name}", run + 1);
             let text = run_to_end(argv);
             record(&mut rt, &mut units, "runtime", name, &text);
         }
-        for &c in &idle_conns {
+        for &c in idle_conns.iter().filter(|_| wants("idle")) {
             for (config, argv) in rotated(&idle, run) {
                 eprintln!("bench: run {}/{runs}: idle {c} conns {config}", run + 1);
                 let text = run_idle(argv, c, idle_secs);
@@ -707,7 +738,7 @@ fn main() {
                 );
             }
         }
-        for (config, argv) in rotated(&copies, run) {
+        for (config, argv) in rotated(&copies, run).into_iter().filter(|_| wants("copy")) {
             eprintln!("bench: run {}/{runs}: file copy {config}", run + 1);
             let text = run_to_end(argv);
             record(
@@ -718,7 +749,7 @@ fn main() {
                 &text,
             );
         }
-        {
+        if wants("start-up") {
             eprintln!("bench: run {}/{runs}: start-up", run + 1);
             let _ = std::fs::remove_dir_all(&cache);
             let guest = w("args-env");
@@ -764,7 +795,10 @@ fn main() {
                 &format!("start_ms {:.2} ms\n", med(native)),
             );
         }
-        for scenario in ["echo", "http", "hyper hello", "axum json"] {
+        for scenario in ["echo", "http", "hyper hello", "axum json"]
+            .into_iter()
+            .filter(|s| wants(s))
+        {
             let wide = !quick && matches!(scenario, "echo" | "http");
             for &c in conns
                 .iter()
@@ -778,7 +812,7 @@ fn main() {
                 }
             }
         }
-        for (label, n) in &worker_counts {
+        for (label, n) in worker_counts.iter().filter(|_| wants("workers")) {
             let c = if quick { 50 } else { 1000 };
             eprintln!(
                 "bench: run {}/{runs}: http c={c} --workers {label}",
@@ -801,7 +835,10 @@ fn main() {
                 &text,
             );
         }
-        for (sc, config, argv) in rotated(&tls_servers, run) {
+        for (sc, config, argv) in rotated(&tls_servers, run)
+            .into_iter()
+            .filter(|_| wants("tls"))
+        {
             eprintln!("bench: run {}/{runs}: {sc} c={tls_conns} {config}", run + 1);
             let text = run_load_on("0", argv, "tls", tls_conns, secs, &ca, &loadgen);
             record(
@@ -824,7 +861,9 @@ fn main() {
          the `{profile}` profile. Servers on core 0, \
          load generator on core 1. Network: closed-loop connections, {secs} s each, 64-byte echo \
          messages or keep-alive `GET /`; `cpu_per_req` is the server's CPU time (user + sys) per \
-         request. TLS: a new connection per request (TLS 1.3 handshake, ECDSA P-256 certificate, \
+         request. `wasip2`: the same stock tokio program as `tokio` (for echo, the \
+         same logic), built for wasm32-wasip2 and run under `wasio run` as a WASI 0.2 component. \
+         TLS: a new connection per request (TLS 1.3 handshake, ECDSA P-256 certificate, \
          one byte echoed) from a ring client; the servers use RustCrypto's provider unless the \
          row says ring. `--workers` rows: the server may use every core ({all_cpus}) and the load \
          generator shares core {}; `conns_worker_N` is how many connections worker N answered.",
@@ -841,7 +880,7 @@ fn main() {
     let mut rows = Vec::new();
     table(
         "Network servers",
-        &["wasm", "native", "tokio"],
+        &["wasm", "native", "tokio", "wasip2"],
         "tokio",
         &mut net,
         &units,

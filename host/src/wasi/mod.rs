@@ -1,4 +1,6 @@
-//! Our own implementation of WASI preview1 (`wasi_snapshot_preview1`).
+//! Our own implementation of WASI preview1 (`wasi_snapshot_preview1`), and
+//! WASI 0.2 for components (`preview2`, on wasmtime-wasi) under the same
+//! policy and limits.
 //!
 //! Files go through cap-std, readiness through one persistent mio `Poll`
 //! (`reactor`), guest memory through bounds-checked accessors (`mem`).
@@ -10,8 +12,10 @@ pub mod errno;
 pub(crate) mod extensions;
 pub mod kept;
 pub mod linker;
+pub(crate) mod lookup;
 pub(crate) mod mem;
 pub(crate) mod preview1;
+pub mod preview2;
 pub(crate) mod reactor;
 pub(crate) mod rights;
 pub(crate) mod stdio;

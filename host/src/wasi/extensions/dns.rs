@@ -1,9 +1,8 @@
 //! `resolve`: host name and port to addresses.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use wasi::*;
 use wasio_abi::{SockAddr, SOCKADDR_SIZE};
@@ -12,20 +11,7 @@ use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;
 
-/// Longest host name (RFC 1035).
-const MAX_NAME: u32 = 253;
-
-/// Longest one lookup may take before the guest gets `TIMEDOUT`: the
-/// system resolver alone may try for 10 s or more against a server that
-/// never answers, and the guest's other tasks wait meanwhile.
-pub(crate) const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Most lookups under way at once in the host process (each on a thread
-/// of its own, which goes on after a lookup timed out until the system
-/// resolver gives up); past it a lookup is `AGAIN`.
-const MAX_LOOKUPS: usize = 16;
-
-static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
+use crate::wasi::lookup::{self, LOOKUP_TIMEOUT, MAX_NAME};
 
 impl WasiCtx {
     /// `resolve(host, host_len, port, out_addrs, max, out_count)`.
@@ -42,7 +28,7 @@ impl WasiCtx {
         mem.check(count, 4)?;
         let room = max.checked_mul(SOCKADDR_SIZE as u32).ok_or(ERRNO_FAULT)?;
         mem.check(out, room)?;
-        if len == 0 || len > MAX_NAME {
+        if len == 0 || len as usize > MAX_NAME {
             return Err(ERRNO_INVAL.into());
         }
         let port = u16::try_from(port).map_err(|_| ERRNO_INVAL)?;
@@ -69,25 +55,10 @@ impl WasiCtx {
     /// that the wait is bounded: by [`LOOKUP_TIMEOUT`] (`TIMEDOUT`) and by
     /// the run's deadline (the run ends).
     fn lookup(&self, name: String, port: u16) -> Result<Vec<SocketAddr>> {
-        if LOOKUPS.fetch_add(1, Ordering::AcqRel) >= MAX_LOOKUPS {
-            LOOKUPS.fetch_sub(1, Ordering::AcqRel);
-            tracing::debug!("too many lookups under way; `{name}` must wait");
-            return Err(ERRNO_AGAIN.into());
-        }
         let (tx, rx) = mpsc::sync_channel(1);
-        let what = name.clone();
-        let spawned = std::thread::Builder::new()
-            .name("wasio-dns".into())
-            .spawn(move || {
-                let r = (what.as_str(), port)
-                    .to_socket_addrs()
-                    .map(|it| it.collect::<Vec<_>>());
-                LOOKUPS.fetch_sub(1, Ordering::AcqRel);
-                let _ = tx.send(r);
-            });
-        if let Err(e) = spawned {
-            LOOKUPS.fetch_sub(1, Ordering::AcqRel);
-            tracing::warn!("cannot start a lookup thread: {e}");
+        if !lookup::spawn(name.clone(), port, move |r| {
+            let _ = tx.send(r);
+        }) {
             return Err(ERRNO_AGAIN.into());
         }
         let started = Instant::now();

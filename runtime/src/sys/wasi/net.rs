@@ -327,8 +327,10 @@ pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         )
     })?;
     Ok(out
-        .chunks_exact(SOCKADDR_SIZE)
+        .as_chunks::<SOCKADDR_SIZE>()
+        .0
+        .iter()
         .take(n as usize)
-        .filter_map(|c| SockAddr::from_bytes(c.try_into().expect("exact chunk")).to_socket_addr())
+        .filter_map(|c| SockAddr::from_bytes(c).to_socket_addr())
         .collect())
 }

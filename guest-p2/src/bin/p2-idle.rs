@@ -1,4 +1,6 @@
-//! The tokio counterpart of `idle-server` (current-thread).
+//! The stock tokio counterpart of `idle-server` (current-thread): holds
+//! every connection it accepts, idle. `make bench` runs it natively and as
+//! a WASI 0.2 component. `p2-idle [ADDR]`; prints `listening on ADDR`.
 
 use std::time::Duration;
 

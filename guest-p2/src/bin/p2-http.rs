@@ -1,9 +1,11 @@
-//! The reference HTTP/1.1 keep-alive "Hello, world!" server on stock
-//! tokio (current-thread): the `http-hello` example's logic line for
-//! line — the same request parsing (request line, headers lowercased,
-//! `Connection`, a `Content-Length` body discarded) and the same two
-//! timeouts per request (idle before it, 5 s; the request itself, 10 s) —
-//! so `make bench` compares runtimes, not programs.
+//! An HTTP/1.1 keep-alive "Hello, world!" server written for stock tokio
+//! (current-thread): `make bench`'s reference, natively and as a WASI 0.2
+//! component. It is the `http-hello` example's logic line for line — the
+//! same request parsing (request line, headers lowercased, `Connection`, a
+//! `Content-Length` body discarded) and the same two timeouts per request
+//! (idle before it, 5 s; the request itself, 10 s) — so `make bench`
+//! compares runtimes, not programs. `p2-http [ADDR]`; prints
+//! `listening on ADDR` once bound.
 
 use std::time::Duration;
 

@@ -1,0 +1,76 @@
+//! A sandbox probe written for stock tokio and std: each argument is one
+//! action, tried in order, and prints one line, `ACTION TARGET: ok` or
+//! `ACTION TARGET: error KIND`. Actions: `connect=ADDR`, `listen=ADDR`,
+//! `udp-bind=ADDR`, `udp-send=ADDR` (from a socket bound by the system),
+//! `resolve=NAME` (std's `to_socket_addrs`), `read=PATH`, `write=PATH`,
+//! `list=DIR`, `env=NAME`, `alloc=BYTES` (holds a buffer that large),
+//! `sleep=MS`, `print=MIB` (writes that much to stdout), `exit=STATUS`,
+//! `panic`.
+
+use std::net::ToSocketAddrs;
+
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    for arg in std::env::args().skip(1) {
+        let (action, target) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+        let result = run(action, target).await;
+        match result {
+            Ok(()) => println!("{action} {target}: ok"),
+            Err(e) => println!("{action} {target}: error {:?}", e.kind()),
+        }
+    }
+}
+
+async fn run(action: &str, target: &str) -> std::io::Result<()> {
+    match action {
+        "connect" => TcpStream::connect(target).await.map(drop),
+        "listen" => TcpListener::bind(target).await.map(drop),
+        "udp-bind" => UdpSocket::bind(target).await.map(drop),
+        "udp-send" => {
+            let any = if target.starts_with('[') {
+                "[::]:0"
+            } else {
+                "0.0.0.0:0"
+            };
+            let s = UdpSocket::bind(any).await?;
+            s.send_to(b"probe", target).await.map(drop)
+        }
+        "resolve" => (target, 0).to_socket_addrs().map(drop),
+        // tokio::fs hands each call to a thread, which WASI 0.2 has not.
+        "read" => std::fs::read(target).map(drop),
+        "write" => std::fs::write(target, b"probe"),
+        "list" => std::fs::read_dir(target).map(drop),
+        "env" => std::env::var(target)
+            .map(|v| println!("{target}={v}"))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::NotFound, e)),
+        "alloc" => {
+            let n: usize = target.parse().map_err(std::io::Error::other)?;
+            let v = vec![1u8; n];
+            println!("held {}", v.iter().map(|&b| b as usize).sum::<usize>());
+            Ok(())
+        }
+        "sleep" => {
+            let ms = target.parse().map_err(std::io::Error::other)?;
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            Ok(())
+        }
+        "print" => {
+            use std::io::Write;
+            let mib: usize = target.parse().map_err(std::io::Error::other)?;
+            let line = [b'x'; 1024];
+            let mut out = std::io::stdout().lock();
+            for _ in 0..mib * 1024 {
+                out.write_all(&line)?;
+            }
+            out.flush()
+        }
+        "exit" => std::process::exit(target.parse().map_err(std::io::Error::other)?),
+        "panic" => panic!("the probe was asked to panic"),
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("unknown action `{action}`"),
+        )),
+    }
+}
