@@ -126,7 +126,7 @@ soak: build
 ## fuzz/corpus/TARGET, crashes to fuzz/artifacts/TARGET; keep a fixed crash
 ## in fuzz/regressions/TARGET, which `make test` replays.
 FUZZ_SECS ?= 60
-FUZZ_TARGETS ?= wasi_calls policy_rules cli_values
+FUZZ_TARGETS ?= wasi_calls policy_rules cli_values component_sockets
 FUZZ := $(CARGO) +nightly fuzz
 FUZZ_FLAGS := --sanitizer none --target-dir $(TARGET_DIR)/fuzz --fuzz-dir fuzz
 fuzz-setup:

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wasio_host::fuzz::{cli_values, policy_rules, Harness};
+use wasio_host::fuzz::{cli_values, component_sockets, policy_rules, Harness};
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +36,13 @@ fn fuzz_regressions_run_clean() {
     }
     for p in inputs("cli_values") {
         cli_values(&std::fs::read(&p).unwrap());
+    }
+    for p in inputs("component_sockets") {
+        println!(
+            "component_sockets/{}",
+            p.file_name().unwrap().to_string_lossy()
+        );
+        component_sockets(&std::fs::read(&p).unwrap());
     }
 
     // The harness notices what it promises to: a change outside the box.

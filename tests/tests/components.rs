@@ -568,3 +568,47 @@ fn tokio_tungstenite_echo_component() {
         }
     }
 }
+
+#[test]
+fn tonic_grpc_server_and_client_components() {
+    let server = Server::spawn(
+        "p2-grpc",
+        wasio(
+            "p2-grpc",
+            &["--allow-listen", "127.0.0.1"],
+            &["serve", "127.0.0.1:0"],
+        ),
+    );
+    let out = run(
+        &mut wasio(
+            "p2-grpc",
+            &["--allow-connect", &server.addr],
+            &["call", &server.addr, "alice", "bob", ""],
+        ),
+        LIMIT,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Hello, alice! (1)\nHello, bob! (2)\nstatus InvalidArgument: a name is needed\n"
+    );
+    // The client without its grant reaches nothing.
+    let out = run(
+        &mut wasio("p2-grpc", &[], &["call", &server.addr, "eve"]),
+        LIMIT,
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--allow-connect"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_failing_component_is_restarted_then_given_up_on() {
+    let out = run(
+        &mut wasio("p2-probe", &["--restart", "on-failure"], &["panic"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("restarting it in").count(), 4, "{err}");
+    assert!(err.contains("failed 5 times in a row"), "{err}");
+}

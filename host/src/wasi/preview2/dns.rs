@@ -91,11 +91,11 @@ impl Pollable for Lookup {
 }
 
 /// What the lookup functions see of the store.
-pub(super) struct DnsView<'a> {
+pub(crate) struct DnsView<'a> {
     /// The instance's resources.
-    pub(super) table: &'a mut ResourceTable,
+    pub(crate) table: &'a mut ResourceTable,
     /// The instance's network policy.
-    pub(super) policy: &'a Arc<NetPolicy>,
+    pub(crate) policy: &'a Arc<NetPolicy>,
 }
 
 /// [`HasData`] for [`DnsView`].

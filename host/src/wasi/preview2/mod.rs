@@ -28,7 +28,7 @@ use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-mod dns;
+pub(crate) mod dns;
 mod stdio;
 
 use crate::limits::Account;
@@ -53,6 +53,17 @@ impl WasiView for ComponentHost {
         WasiCtxView {
             ctx: &mut self.ctx,
             table: &mut self.table,
+        }
+    }
+}
+
+impl ComponentHost {
+    /// What the name-lookup functions see (for the fuzz harness, which
+    /// calls them as a component's imports do).
+    pub(crate) fn dns(&mut self) -> dns::DnsView<'_> {
+        dns::DnsView {
+            table: &mut self.table,
+            policy: &self.net,
         }
     }
 }

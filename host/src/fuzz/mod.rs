@@ -14,6 +14,10 @@
 //! The input is a byte stream of operations (see [`Harness::run`]); an
 //! exhausted stream reads as zeroes, so every input is valid.
 
+mod component_sockets;
+
+pub use component_sockets::component_sockets;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
