@@ -163,6 +163,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
+    /// Components: at SIGTERM or SIGINT, stop accepting connections and
+    /// give the open ones this long to finish (the guest's help is not
+    /// needed), then end with status 0; a second signal ends the process
+    /// at once. Seconds, or a number with `ms`, `s` or `m`.
+    #[arg(long, value_name = "SECS", value_parser = parse_duration, default_value = "10")]
+    pub drain: Duration,
+
     /// What to do with an import the host does not provide: `error`
     /// (refuse to start, naming it) or `trap` (link it as a function that
     /// stops the guest with a message naming it, if it is ever called).
@@ -174,8 +181,8 @@ pub struct RunArgs {
     /// per core. Listeners the guest binds get `SO_REUSEPORT` (bind a
     /// fixed port, and the kernel spreads connections); `--tcplisten` and
     /// socket-activated listeners are shared. `WASIO_WORKER` (0..N-1) is
-    /// in each guest's environment, and output lines never interleave.
-    /// Preview1 modules only, for now.
+    /// in each guest's environment, and output lines never
+    /// interleave.
     #[arg(long, value_name = "N|auto", value_parser = parse_workers)]
     pub workers: Option<usize>,
 
@@ -319,6 +326,7 @@ impl RunArgs {
         cfg.max_memory = self.max_memory;
         cfg.max_fds = Some(self.max_fds);
         cfg.timeout = self.timeout;
+        cfg.drain = self.drain;
         cfg.unknown_imports = self.unknown_imports;
         cfg.workers = self.workers;
         cfg.workers_fail_fast = self.workers_fail_fast;

@@ -390,13 +390,144 @@ fn max_memory_holds_for_components() {
 }
 
 #[test]
-fn tcplisten_and_workers_say_what_components_need_instead() {
+fn tcplisten_says_what_components_need_instead() {
     let out = run(
         &mut wasio("p2-echo", &["--tcplisten", "127.0.0.1:0"], &[]),
         LIMIT,
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--allow-listen"), "{}", stderr(&out));
+}
+
+/// Listening sockets on `port` (`/proc/net/tcp`, state 0A).
+fn listeners_on(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3
+                && f[3] == "0A"
+                && f[1]
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| u16::from_str_radix(p, 16).ok())
+                    == Some(port)
+        })
+        .count()
+}
+
+/// One echo round trip on a new connection.
+fn echo_once(addr: std::net::SocketAddr, msg: &[u8]) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    s.write_all(msg).unwrap();
+    let mut back = vec![0; msg.len()];
+    s.read_exact(&mut back).unwrap();
+    assert_eq!(back, msg);
+}
+
+#[test]
+fn workers_share_a_components_listener_port() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let server = Server::spawn(
+        "p2-echo",
+        wasio(
+            "p2-echo",
+            &["--workers", "2", "--allow-listen", &addr],
+            &[&addr],
+        ),
+    );
+    // Both instances bound the same port (SO_REUSEPORT, set by the host).
+    let until = std::time::Instant::now() + LIMIT;
+    while listeners_on(port) < 2 {
+        assert!(std::time::Instant::now() < until, "one listener only");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(listeners_on(port), 2);
+    for i in 0..40u8 {
+        echo_once(server.sock(), &[i; 100]);
+    }
+}
+
+/// SIGTERM to `server`'s process.
+fn sigterm(server: &Server) {
+    let pid = rustix::process::Pid::from_raw(server.child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+}
+
+#[test]
+fn sigterm_stops_accepting_and_ends_when_connections_close() {
+    let mut server = Server::spawn(
+        "p2-echo",
+        wasio(
+            "p2-echo",
+            &["--allow-listen", "127.0.0.1", "--drain", "10m"],
+            &["127.0.0.1:0"],
+        ),
+    );
+    let addr = server.sock();
+    let mut open = TcpStream::connect(addr).unwrap();
+    open.set_read_timeout(Some(LIMIT)).unwrap();
+    let round_trip = |s: &mut TcpStream, msg: &[u8]| {
+        s.write_all(msg).unwrap();
+        let mut back = vec![0; msg.len()];
+        s.read_exact(&mut back).unwrap();
+        assert_eq!(back, msg);
+    };
+    round_trip(&mut open, b"before");
+    sigterm(&server);
+    // New connections are refused once the stop began...
+    let until = std::time::Instant::now() + LIMIT;
+    while TcpStream::connect(addr).is_ok() {
+        assert!(std::time::Instant::now() < until, "still accepting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ...the open one is still served...
+    round_trip(&mut open, b"during the drain");
+    // ...and when it closes, the instance ends, well before --drain.
+    drop(open);
+    let status = wait_for(&mut server.child, LIMIT).expect("ended once idle");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sigterm_ends_the_drain_when_its_time_is_up() {
+    let mut server = Server::spawn(
+        "p2-echo",
+        wasio(
+            "p2-echo",
+            &["--allow-listen", "127.0.0.1", "--drain", "300ms"],
+            &["127.0.0.1:0"],
+        ),
+    );
+    let mut open = TcpStream::connect(server.sock()).unwrap();
+    open.set_read_timeout(Some(LIMIT)).unwrap();
+    open.write_all(b"x").unwrap();
+    let mut b = [0u8; 1];
+    open.read_exact(&mut b).unwrap();
+    sigterm(&server);
+    let status = wait_for(&mut server.child, LIMIT).expect("ended after the drain");
+    assert_eq!(status.code(), Some(0));
+    // The connection it held is closed with it.
+    assert_eq!(open.read(&mut b).unwrap_or(0), 0);
+}
+
+/// Waits up to `limit` for `child` to exit.
+fn wait_for(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let until = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < until {
+        if let Some(st) = child.try_wait().unwrap() {
+            return Some(st);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
 
 #[test]

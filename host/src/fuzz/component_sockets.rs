@@ -1,8 +1,10 @@
 //! Fuzzing a component's sockets: arbitrary sequences of `wasi:sockets`
 //! calls (TCP and UDP sockets made, bound, connected, listened on,
-//! accepted from, sent from, dropped; names resolved), made through the
-//! very host trait implementations a component's imports call, under the
-//! policy `wasio run` gives a component (`preview2::addr_check`).
+//! accepted from, written to, read from, waited on, sent from, dropped;
+//! names resolved), made through the very host trait implementations a
+//! component's imports call (wasio's own TCP, streams and wait; UDP from
+//! wasmtime-wasi under `preview2::addr_check`), under the policy `wasio
+//! run` gives a component.
 //!
 //! The policy grants 127.0.0.1 ports 40000-40099 for every use. The
 //! invariants: nothing panics; a bind, listen or connect the host reports
@@ -15,6 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::Resource;
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock::Host as _;
+use wasmtime_wasi::p2::bindings::io::poll::{Host as _, HostPollable};
+use wasmtime_wasi::p2::bindings::io::streams::{HostInputStream, HostOutputStream};
 use wasmtime_wasi::p2::bindings::sockets::instance_network::Host as _;
 use wasmtime_wasi::p2::bindings::sockets::ip_name_lookup::{
     Host as _, HostResolveAddressStream, ResolveAddressStream,
@@ -26,7 +31,7 @@ use wasmtime_wasi::p2::bindings::sockets::udp::{
     HostOutgoingDatagramStream as _, HostUdpSocket as Udp, OutgoingDatagram,
 };
 use wasmtime_wasi::p2::bindings::sockets::udp_create_socket::Host as _;
-use wasmtime_wasi::p2::{TcpSocket, UdpSocket as WasiUdp};
+use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, TcpSocket, UdpSocket as WasiUdp};
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::WasiView;
 
@@ -53,6 +58,8 @@ struct Run {
     host: ComponentHost,
     network: Resource<Network>,
     tcp: Vec<Resource<TcpSocket>>,
+    /// Streams of connected sockets (children of them in the table).
+    streams: Vec<(Resource<DynInputStream>, Resource<DynOutputStream>)>,
     udp: Vec<Resource<WasiUdp>>,
     canaries: [u16; 2],
 }
@@ -69,6 +76,11 @@ fn canary<T>(bind: impl Fn() -> std::io::Result<T>, port: impl Fn(&T) -> u16) ->
 }
 
 impl Run {
+    /// wasio's TCP, streams, wait and clock.
+    fn io(&mut self) -> preview2::io::Io<'_> {
+        self.host.io()
+    }
+
     fn sockets(&mut self) -> WasiSocketsCtxView<'_> {
         let v = self.host.ctx();
         WasiSocketsCtxView {
@@ -159,6 +171,7 @@ pub fn component_sockets(data: &[u8]) {
             host,
             network,
             tcp: Vec::new(),
+            streams: Vec::new(),
             udp: Vec::new(),
             canaries: [tcp_port, udp_port],
         };
@@ -182,6 +195,52 @@ pub fn component_sockets(data: &[u8]) {
     assert_eq!(open_fds(), fds_before, "a host fd outlived the run");
 }
 
+/// Reads, writes, waits on or drops a connection's streams (waits are
+/// bounded by a zero-length timer in the same list, so none blocks).
+async fn streams_step(
+    run: &mut Run,
+    input: &mut Input<'_>,
+    i: Resource<DynInputStream>,
+    o: Resource<DynOutputStream>,
+) {
+    let mut v = run.io();
+    match input.u8() % 6 {
+        0 => {
+            let _ = HostInputStream::read(&mut v, i, u64::from(input.u16()));
+        }
+        1 => {
+            let permit = HostOutputStream::check_write(&mut v, again(&o)).unwrap_or(0);
+            let n = usize::from(input.u16()).min(usize::try_from(permit).unwrap_or(0));
+            let _ = HostOutputStream::write(&mut v, o, vec![0x5a; n]);
+        }
+        2 => {
+            let _ = HostOutputStream::flush(&mut v, o);
+        }
+        3 => {
+            let list = [
+                HostInputStream::subscribe(&mut v, i),
+                HostOutputStream::subscribe(&mut v, o),
+                v.subscribe_duration(0),
+            ];
+            let list: Vec<_> = list.into_iter().filter_map(Result::ok).collect();
+            let reps: Vec<u32> = list.iter().map(|p| p.rep()).collect();
+            let ready = v.poll(list).await.expect("a wait with a due timer ends");
+            assert!(!ready.is_empty(), "the due timer is ready");
+            for rep in reps {
+                let _ = HostPollable::drop(&mut v, Resource::new_own(rep));
+            }
+        }
+        4 => {
+            let _ = HostInputStream::drop(&mut v, Resource::new_own(i.rep())).await;
+            let _ = HostOutputStream::drop(&mut v, Resource::new_own(o.rep())).await;
+            run.streams.retain(|(x, _)| x.rep() != i.rep());
+        }
+        _ => {
+            let _ = HostOutputStream::splice(&mut v, o, i, u64::from(input.u16()));
+        }
+    }
+}
+
 /// Picks a socket by the next byte.
 fn pick<T: 'static>(list: &[Resource<T>], input: &mut Input<'_>) -> Option<Resource<T>> {
     if list.is_empty() {
@@ -197,11 +256,11 @@ fn again<T: 'static>(r: &Resource<T>) -> Resource<T> {
 
 /// One operation.
 async fn step(run: &mut Run, input: &mut Input<'_>) {
-    let op = input.u8() % 10;
+    let op = input.u8() % 11;
     match op {
         0 => {
             let f = family(input);
-            if let Ok(s) = run.sockets().create_tcp_socket(f) {
+            if let Ok(s) = run.io().create_tcp_socket(f) {
                 run.tcp.push(s);
             }
         }
@@ -217,7 +276,7 @@ async fn step(run: &mut Run, input: &mut Input<'_>) {
             };
             let a = run.addr(input);
             let net = again(&run.network);
-            let mut v = run.sockets();
+            let mut v = run.io();
             let s2 = again(&s);
             if Tcp::start_bind(&mut v, s, net, IpSocketAddress::from(a))
                 .await
@@ -235,17 +294,14 @@ async fn step(run: &mut Run, input: &mut Input<'_>) {
             let a = run.addr(input);
             let net = again(&run.network);
             let s2 = again(&s);
-            if run
-                .sockets()
-                .start_connect(s, net, IpSocketAddress::from(a))
-                .is_ok()
-            {
-                // The connect runs in the background: give it a moment.
+            if Tcp::start_connect(&mut run.io(), s, net, IpSocketAddress::from(a)).is_ok() {
+                // The connect completes in the kernel: give it a moment.
                 for _ in 0..20 {
-                    let r = run.sockets().finish_connect(again(&s2));
+                    let r = Tcp::finish_connect(&mut run.io(), again(&s2));
                     match r {
-                        Ok(_) => {
+                        Ok(streams) => {
                             assert!(granted(&a), "TCP connected to ungranted {a}");
+                            run.streams.push(streams);
                             break;
                         }
                         Err(e) if format!("{e:?}").contains("would-block") => {
@@ -261,8 +317,10 @@ async fn step(run: &mut Run, input: &mut Input<'_>) {
                 return;
             };
             let s2 = again(&s);
-            let mut v = run.sockets();
-            if v.start_listen(s).await.is_ok() && v.finish_listen(again(&s2)).is_ok() {
+            let mut v = run.io();
+            if Tcp::start_listen(&mut v, s).await.is_ok()
+                && Tcp::finish_listen(&mut v, again(&s2)).is_ok()
+            {
                 let local = Tcp::local_address(&mut v, s2).map(SocketAddr::from);
                 if let Ok(a) = local {
                     assert!(granted(&a), "TCP listening on ungranted {a}");
@@ -273,9 +331,9 @@ async fn step(run: &mut Run, input: &mut Input<'_>) {
             let Some(s) = pick(&run.tcp, input) else {
                 return;
             };
-            // Keep the connection; its streams stay in the table.
-            if let Ok((c, _input, _output)) = run.sockets().accept(s) {
+            if let Ok((c, input, output)) = Tcp::accept(&mut run.io(), s) {
                 run.tcp.push(c);
+                run.streams.push((input, output));
             }
         }
         6 => {
@@ -320,12 +378,20 @@ async fn step(run: &mut Run, input: &mut Input<'_>) {
         8 => {
             let idx = usize::from(input.u8());
             if input.u8().is_multiple_of(2) && !run.tcp.is_empty() {
+                // A socket with streams stays (the table refuses).
                 let s = run.tcp.swap_remove(idx % run.tcp.len());
-                let _ = Tcp::drop(&mut run.sockets(), s);
+                if Tcp::drop(&mut run.io(), again(&s)).is_err() {
+                    run.tcp.push(s);
+                }
             } else if !run.udp.is_empty() {
                 let s = run.udp.swap_remove(idx % run.udp.len());
                 let _ = Udp::drop(&mut run.sockets(), s);
             }
+        }
+        9 if !run.streams.is_empty() => {
+            let (i, o) = &run.streams[usize::from(input.u8()) % run.streams.len()];
+            let (i, o) = (again(i), again(o));
+            streams_step(run, input, i, o).await;
         }
         _ => {
             let name = NAMES[usize::from(input.u8()) % NAMES.len()].to_string();

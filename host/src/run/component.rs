@@ -13,6 +13,10 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 use super::{Ended, RunConfig, UnknownImports};
 use crate::wasi::preview2::{self, ComponentHost, Grants};
 
+/// How long an ending instance waits for its peers to take the bytes it
+/// wrote to connections it closed.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl RunConfig {
     /// Runs `component` (the `wasi:cli/command` world).
     pub(super) fn run_component(
@@ -30,17 +34,25 @@ impl RunConfig {
                 self.module.display()
             );
         }
-        if self.workers.is_some_and(|n| n > 1) {
-            bail!(
-                "{} is a component: --workers runs preview1 modules for now (its instances \
-                 need listeners the host shares, which wasmtime-wasi's sockets do not allow)",
-                self.module.display()
-            );
-        }
         let pre = self.command_pre(component)?;
         let grants = self.grants();
-        let one = |_worker: usize| self.component_instance(&pre, &grants, interruptible, deadline);
-        self.run_instances(1, deadline, &one, &|_| {})
+        // With workers, every instance binds its own listeners with
+        // SO_REUSEPORT, and the kernel spreads connections among them.
+        let workers = self.workers.unwrap_or(1).max(1);
+        let grants = Grants {
+            deadline,
+            reuse_port: workers > 1,
+            drain: Some(self.drain),
+            ..grants
+        };
+        let one = |worker: usize| {
+            let mut grants = grants.clone();
+            if self.workers.is_some() {
+                grants.env.push(("WASIO_WORKER".into(), worker.to_string()));
+            }
+            self.component_instance(&pre, &grants, interruptible, deadline)
+        };
+        self.run_instances(workers, deadline, &one, &|_| {})
     }
 
     /// What every instance is given.
@@ -103,9 +115,11 @@ impl RunConfig {
             .enable_time()
             .build()
             .context("starting the instance's event loop")?;
-        grants
-            .started
-            .store(false, std::sync::atomic::Ordering::Relaxed);
+        // Each instance (each worker's, each restart's) starts afresh.
+        let grants = &Grants {
+            started: Default::default(),
+            ..grants.clone()
+        };
         // The context's streams register with the runtime's reactor.
         let host = {
             let _in_rt = rt.enter();
@@ -131,6 +145,8 @@ impl RunConfig {
                 ))
             })?;
             let result = command.wasi_cli_run().call_run(&mut store).await;
+            // What the guest wrote to connections it closed still goes out.
+            store.data_mut().io.drain_lingering(LINGER);
             Ok::<_, anyhow::Error>(result)
         };
         let result = rt.block_on(async {

@@ -31,6 +31,10 @@ pub const RESTART_DELAY_MIN: Duration = Duration::from_millis(100);
 /// The longest delay before an instance that keeps failing as it starts
 /// is started again.
 pub const RESTART_DELAY_MAX: Duration = Duration::from_secs(5);
+
+/// How long a component's open connections get after SIGTERM or SIGINT
+/// when `--drain` is not given.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
 /// An instance that failed this many times in a row before it got going
 /// is not started again: that is a broken configuration, not bad luck.
 pub const RESTART_GIVE_UP: u32 = 5;
@@ -83,6 +87,9 @@ pub struct RunConfig {
     /// `--workers N`: instances of the guest (`None`: one, and no
     /// `WASIO_WORKER` in its environment).
     pub workers: Option<usize>,
+    /// `--drain`: how long a component's open connections get after
+    /// SIGTERM or SIGINT.
+    pub drain: Duration,
     /// `--workers-fail-fast`: one instance failing stops all.
     pub workers_fail_fast: bool,
     /// `--restart`: `None` for the default ([`Restart::OnFailure`] under
@@ -109,6 +116,7 @@ impl RunConfig {
         Self {
             module: module.into(),
             cache_dir: crate::engine::default_cache_dir(),
+            drain: DEFAULT_DRAIN,
             ..Default::default()
         }
     }
@@ -269,6 +277,10 @@ impl RunConfig {
         }
         if let Some(wasmtime_wasi::I32Exit(code)) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
             return *code;
+        }
+        if e.downcast_ref::<crate::wasi::Stopped>().is_some() {
+            eprintln!("wasio: {who} stopped on a signal (it no longer accepted; open connections closed or --drain ran out)");
+            return 0;
         }
         if e.downcast_ref::<TimedOut>().is_some()
             || matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt))

@@ -70,6 +70,19 @@ impl fmt::Display for TimedOut {
 
 impl std::error::Error for TimedOut {}
 
+/// A component was stopped by SIGTERM or SIGINT after its drain period
+/// (or once its last accepted connection closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
+impl fmt::Display for Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stopped on a signal after draining its connections")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
 /// Maps a host I/O error onto the preview1 errno a POSIX program expects.
 pub fn from_io(e: &io::Error) -> Errno {
     if let Some(code) = e.raw_os_error() {

@@ -23,7 +23,7 @@ pub(crate) mod stdio_lines;
 pub(crate) mod table;
 
 pub use ctx::{WasiCtx, WasiCtxBuilder};
-pub use errno::{ProcExit, TimedOut};
+pub use errno::{ProcExit, Stopped, TimedOut};
 pub use kept::KeptListeners;
 pub use linker::{add_to_linker, WasiView};
 pub use stdio_lines::StdioLines;

@@ -313,6 +313,13 @@ impl Reactor {
     }
 }
 
+impl std::os::fd::AsRawFd for Reactor {
+    /// The `epoll` fd (readable when events are waiting).
+    fn as_raw_fd(&self) -> RawFd {
+        self.poll.as_raw_fd()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

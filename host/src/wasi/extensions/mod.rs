@@ -16,7 +16,7 @@ pub(crate) mod addr;
 mod dns;
 mod opt;
 mod poll;
-mod signal;
+pub(crate) mod signal;
 mod socket;
 mod unix;
 

@@ -26,7 +26,7 @@ const SIGNAL_RIGHTS: Rights =
 /// Installs, once per signal and process, "the second delivery stops the
 /// process": a flag set by the first delivery, and the default action
 /// when it is already set.
-fn second_signal_stops(signal: i32) -> std::io::Result<()> {
+pub(crate) fn second_signal_stops(signal: i32) -> std::io::Result<()> {
     static DONE: [OnceLock<std::result::Result<(), String>>; 2] =
         [OnceLock::new(), OnceLock::new()];
     let slot = &DONE[usize::from(signal == SIGTERM)];

@@ -1,12 +1,15 @@
 //! WASI 0.2 for components (`wasm32-wasip2` programs: stock tokio and the
 //! crates built on it).
 //!
-//! The interfaces are wasmtime-wasi's implementation; what wasio adds is
-//! the sandbox and the limits, decided by the same code as for preview1
-//! modules:
+//! The interfaces are wasmtime-wasi's implementation, except TCP, the
+//! streams of connections, the wait and the monotonic clock, which are
+//! wasio's own on the instance's mio reactor (`tcp.rs`, `streams.rs`,
+//! `io.rs`). What wasio adds is the sandbox and the limits, decided by
+//! the same code as for preview1 modules:
 //! - every address a component binds, listens on, connects or sends to is
-//!   put to the one [`NetPolicy`] matcher ([`addr_check`]), which logs a
-//!   denial naming the flag that would grant it, as for modules;
+//!   put to the one [`NetPolicy`] matcher (in `tcp.rs`, and
+//!   [`addr_check`] for wasmtime-wasi's UDP), which logs a denial naming
+//!   the flag that would grant it, as for modules;
 //! - name lookup is granted by `--allow-dns` (or `--allow-net`), and is
 //!   bounded as preview1's is (`dns.rs`);
 //! - `--dir` and `--dir-ro` preopen directories read-write and read-only;
@@ -29,7 +32,10 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 pub(crate) mod dns;
+pub(crate) mod io;
 mod stdio;
+pub(crate) mod streams;
+pub(crate) mod tcp;
 
 use crate::limits::Account;
 use crate::policy::{Action, NetPolicy};
@@ -44,6 +50,8 @@ pub struct ComponentHost {
     ctx: WasiCtx,
     table: ResourceTable,
     net: Arc<NetPolicy>,
+    /// TCP sockets, their streams and the wait: wasio's reactor.
+    pub(crate) io: io::IoState,
     /// What the guest makes the host hold (the store's limiter).
     pub account: Account,
 }
@@ -58,6 +66,14 @@ impl WasiView for ComponentHost {
 }
 
 impl ComponentHost {
+    /// What the io, clock and TCP bindings see.
+    pub(crate) fn io(&mut self) -> io::Io<'_> {
+        io::Io {
+            table: &mut self.table,
+            state: &mut self.io,
+        }
+    }
+
     /// What the name-lookup functions see (for the fuzz harness, which
     /// calls them as a component's imports do).
     pub(crate) fn dns(&mut self) -> dns::DnsView<'_> {
@@ -86,6 +102,14 @@ pub struct Grants {
     /// Set when the instance gets going: it listens or accepts a
     /// connection (what `--restart` calls a started instance).
     pub started: Arc<AtomicBool>,
+    /// `--timeout`'s end: a wait in the host ends there.
+    pub deadline: Option<std::time::Instant>,
+    /// `--workers` above 1: TCP listeners are bound with `SO_REUSEPORT`.
+    pub reuse_port: bool,
+    /// `--drain`: stop gracefully on SIGTERM and SIGINT, giving open
+    /// connections this long (`None`: the signals keep their default
+    /// action).
+    pub drain: Option<std::time::Duration>,
 }
 
 /// The store data for one instance of a component with `grants`.
@@ -118,10 +142,23 @@ pub fn host(grants: &Grants) -> Result<ComponentHost> {
     b.socket_addr_check(addr_check(net.clone(), grants.started.clone()));
     let mut table = ResourceTable::new();
     table.set_max_capacity(grants.max_fds.saturating_mul(RESOURCES_PER_FD));
+    let mut io = io::IoState::new(
+        net.clone(),
+        grants.started.clone(),
+        grants.deadline,
+        grants.reuse_port,
+        grants.drain.unwrap_or_default(),
+    )
+    .context("creating the instance's reactor")?;
+    if grants.drain.is_some() {
+        io.stop_on_signals()
+            .context("taking over SIGTERM and SIGINT for a graceful stop")?;
+    }
     Ok(ComponentHost {
         ctx: b.build(),
         table,
         net: net.clone(),
+        io,
         account: Account::for_component(grants.max_memory),
     })
 }
@@ -170,11 +207,22 @@ pub fn addr_check(
 }
 
 /// A linker with all of WASI 0.2 (the `wasi:cli/command` world and the
-/// interfaces it imports): wasmtime-wasi's, with wasio's name lookup.
+/// interfaces it imports): wasmtime-wasi's, with wasio's name lookup, and
+/// wasio's TCP sockets, streams, wait and monotonic clock (`io`).
 pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<ComponentHost>> {
+    use wasmtime_wasi::p2::bindings::{clocks, io as wasi_io, sockets};
     let mut linker: Linker<ComponentHost> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
     linker.allow_shadowing(true);
+    let get = ComponentHost::io;
+    wasi_io::poll::add_to_linker::<_, io::IoData>(&mut linker, get).map_err(anyhow::Error::from)?;
+    wasi_io::streams::add_to_linker::<_, io::IoData>(&mut linker, get)
+        .map_err(anyhow::Error::from)?;
+    clocks::monotonic_clock::add_to_linker::<_, io::IoData>(&mut linker, get)
+        .map_err(anyhow::Error::from)?;
+    sockets::tcp::add_to_linker::<_, io::IoData>(&mut linker, get).map_err(anyhow::Error::from)?;
+    sockets::tcp_create_socket::add_to_linker::<_, io::IoData>(&mut linker, get)
+        .map_err(anyhow::Error::from)?;
     wasmtime_wasi::p2::bindings::sockets::ip_name_lookup::add_to_linker::<_, dns::Dns>(
         &mut linker,
         |h| dns::DnsView {

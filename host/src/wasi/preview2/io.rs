@@ -1,0 +1,525 @@
+//! The wait (`wasi:io/poll`) and the monotonic clock for components, on
+//! the host's own mio reactor.
+//!
+//! wasio's TCP sockets and their streams (`tcp.rs`, `streams.rs`) are
+//! registered once in the instance's [`Reactor`] — the same one preview1's
+//! `poll_oneoff` uses — and their pollables are plain table entries
+//! ([`Wait`]) that say what to look at: a registration's readiness, an
+//! output stream's unsent bytes, or a time. A `poll` over only such
+//! pollables is a scan of the list and, when nothing is ready, one
+//! `epoll_wait` in the instance's thread: no future per pollable, no
+//! tokio task, no other thread.
+//!
+//! Pollables wasio does not make itself (files, stdin, UDP, name lookup,
+//! all from wasmtime-wasi) are waited for with wasmtime-wasi's futures,
+//! next to the reactor's fd, which tokio watches for that wait.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::io::unix::AsyncFd;
+use wasmtime::component::{HasData, Resource, ResourceTable};
+use wasmtime::Result;
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
+use wasmtime_wasi::p2::bindings::io::poll;
+use wasmtime_wasi::p2::DynPollable;
+
+use super::streams::TcpOut;
+use crate::policy::NetPolicy;
+use crate::wasi::reactor::{Direction, Reactor};
+
+/// What one instance's sockets share: the reactor, the policy and the
+/// clock.
+pub(crate) struct IoState {
+    /// Watched by tokio during a wait that also has wasmtime-wasi's
+    /// pollables in it; made on the first such wait. (Before `reactor`:
+    /// it is deregistered before the fd closes.)
+    reactor_fd: Option<AsyncFd<RawFd>>,
+    /// The instance's reactor (one `epoll` fd).
+    pub(crate) reactor: Reactor,
+    /// The network policy.
+    pub(crate) net: Arc<NetPolicy>,
+    /// Set when the instance listens or accepts (`--restart`'s "started").
+    pub(crate) started: Arc<AtomicBool>,
+    /// `--timeout`: a wait that reaches it ends the instance.
+    pub(crate) deadline: Option<Instant>,
+    /// `--workers` above 1: listeners are bound with `SO_REUSEPORT`, so
+    /// every worker's listener shares the address.
+    pub(crate) reuse_port: bool,
+    /// The zero of `wasi:clocks/monotonic-clock`.
+    base: Instant,
+    /// Output streams dropped with bytes still unsent: sent as the peer
+    /// takes them, then closed.
+    lingering: Vec<TcpOut>,
+    /// SIGTERM and SIGINT, as readiness: one byte per delivery.
+    signals: Option<Signals>,
+    /// How long open connections get after a stop signal.
+    drain: Duration,
+    /// When the drain period ends, once a stop signal came.
+    pub(crate) stopping: Option<Instant>,
+    /// Listening sockets, to stop accepting on at a stop signal.
+    listeners: Vec<Weak<OwnedFd>>,
+    /// Accepted connections still open.
+    pub(crate) accepted: usize,
+}
+
+/// The instance's end of the stop signals.
+struct Signals {
+    read: UnixStream,
+    token: mio::Token,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+impl IoState {
+    /// A reactor and a clock for one instance.
+    pub(crate) fn new(
+        net: Arc<NetPolicy>,
+        started: Arc<AtomicBool>,
+        deadline: Option<Instant>,
+        reuse_port: bool,
+        drain: Duration,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            reactor: Reactor::new()?,
+            reactor_fd: None,
+            net,
+            started,
+            deadline,
+            reuse_port,
+            base: Instant::now(),
+            lingering: Vec::new(),
+            signals: None,
+            drain,
+            stopping: None,
+            listeners: Vec::new(),
+            accepted: 0,
+        })
+    }
+
+    /// Takes SIGTERM and SIGINT over from their default action (ending
+    /// the process) for a graceful stop: at the first delivery the
+    /// instance stops accepting, and ends when its accepted connections
+    /// have closed or the drain period is over. A second delivery ends
+    /// the process at once.
+    pub(crate) fn stop_on_signals(&mut self) -> std::io::Result<()> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let (read, write) = UnixStream::pair()?;
+        read.set_nonblocking(true)?;
+        write.set_nonblocking(true)?;
+        let token = self.reactor.register(read.as_raw_fd())?;
+        let mut ids = Vec::new();
+        for sig in [SIGTERM, SIGINT] {
+            crate::wasi::extensions::signal::second_signal_stops(sig)?;
+            ids.push(signal_hook::low_level::pipe::register(
+                sig,
+                write.try_clone()?,
+            )?);
+        }
+        self.signals = Some(Signals { read, token, ids });
+        Ok(())
+    }
+
+    /// Remembers a listening socket (to stop it at a stop signal).
+    pub(crate) fn listening(&mut self, fd: &Arc<OwnedFd>) {
+        self.listeners.retain(|w| w.strong_count() > 0);
+        self.listeners.push(Arc::downgrade(fd));
+    }
+
+    /// After a turn: begins the stop if a signal came, and ends the
+    /// instance when the stop is done.
+    fn check_stop(&mut self) -> Result<()> {
+        if let Some(sig) = &self.signals {
+            if self.stopping.is_none() && self.reactor.readiness(sig.token).read {
+                let mut byte = [0u8; 16];
+                while matches!(std::io::Read::read(&mut &sig.read, &mut byte), Ok(n) if n > 0) {}
+                self.stopping = Some(Instant::now() + self.drain);
+                // New connections are refused from now on; accepted ones
+                // go on until they close or the drain period ends.
+                for l in self.listeners.drain(..).filter_map(|w| w.upgrade()) {
+                    let _ = rustix::net::shutdown(&*l, rustix::net::Shutdown::Read);
+                }
+                tracing::info!(
+                    open = self.accepted,
+                    drain_secs = self.drain.as_secs_f64(),
+                    "stop signal: no longer accepting; draining open connections"
+                );
+            }
+        }
+        match self.stopping {
+            Some(end) if self.accepted == 0 || Instant::now() >= end => {
+                Err(wasmtime::Error::new(crate::wasi::Stopped))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records that the instance got going.
+    pub(crate) fn mark_started(&self) {
+        self.started.store(true, Ordering::Relaxed);
+    }
+
+    /// Keeps `out` until its unsent bytes are sent (or cannot be).
+    pub(crate) fn linger(&mut self, mut out: TcpOut) {
+        if !out.flush_now(&mut self.reactor) {
+            self.lingering.push(out);
+        } else {
+            out.close(&mut self.reactor);
+        }
+    }
+
+    /// Waits in the OS for at most `timeout` (bounded by the deadline),
+    /// then sends what lingering streams can. An error when the deadline
+    /// has passed.
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> Result<()> {
+        // A stop that is done (its last connection just closed) ends the
+        // instance before it waits again.
+        self.check_stop()?;
+        let timeout = match self.stopping {
+            Some(end) => {
+                let left = end.saturating_duration_since(Instant::now());
+                Some(timeout.map_or(left, |t| t.min(left)))
+            }
+            None => timeout,
+        };
+        let timeout = match self.deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(wasmtime::Error::new(crate::wasi::TimedOut));
+                }
+                Some(timeout.map_or(left, |t| t.min(left)))
+            }
+            None => timeout,
+        };
+        self.reactor.turn(timeout)?;
+        self.check_stop()?;
+        if !self.lingering.is_empty() {
+            let reactor = &mut self.reactor;
+            self.lingering.retain_mut(|out| {
+                let done = out.flush_now(reactor);
+                if done {
+                    out.close(reactor);
+                }
+                !done
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends what lingering streams still hold, waiting for the peers for
+    /// at most `grace` (the instance is ending).
+    pub(crate) fn drain_lingering(&mut self, grace: Duration) {
+        let until = Instant::now() + grace;
+        while !self.lingering.is_empty() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.turn(Some(left)).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// What the WASI 0.2 io, clock and TCP bindings see of an instance.
+pub(crate) struct Io<'a> {
+    /// The instance's resource table.
+    pub(crate) table: &'a mut ResourceTable,
+    /// The instance's reactor, policy and clock.
+    pub(crate) state: &'a mut IoState,
+}
+
+/// The bindings' `HasData` for [`Io`].
+pub(crate) struct IoData;
+
+impl HasData for IoData {
+    type Data<'a> = Io<'a>;
+}
+
+/// A pollable wasio makes itself: what its readiness depends on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wait {
+    /// A TCP socket (by its table index): connected, listening with a
+    /// connection to accept, or done connecting.
+    Socket(u32),
+    /// A registration is readable (an input stream).
+    Readable(mio::Token),
+    /// An output stream (by its table index) has sent what it held and
+    /// can take more bytes.
+    Writable(u32),
+    /// A time on the instance's clock.
+    At(Instant),
+    /// Never (a time too far away to represent).
+    Never,
+    /// At once.
+    Now,
+}
+
+/// Whether the table entry at `rep` is a `T` (wasio's own, as opposed to
+/// wasmtime-wasi's).
+pub(crate) fn is<T: 'static>(table: &mut ResourceTable, rep: u32) -> bool {
+    table.get_any_mut(rep).is_ok_and(|e| e.is::<T>())
+}
+
+impl Io<'_> {
+    /// Whether `wait` would end now. `Writable` sends what its stream
+    /// holds first.
+    fn ready(&mut self, wait: Wait) -> bool {
+        match wait {
+            Wait::Socket(rep) => {
+                let r = Resource::<super::tcp::Tcp>::new_borrow(rep);
+                match self.table.get(&r) {
+                    // A stopped listener has nothing more to accept.
+                    Ok(sock) if sock.is_listening() && self.state.stopping.is_some() => false,
+                    Ok(sock) => match sock.waits_on() {
+                        Some((token, dir)) => self.state.reactor.readiness(token).is_ready(dir),
+                        None => true,
+                    },
+                    Err(_) => true,
+                }
+            }
+            Wait::Readable(token) => self
+                .state
+                .reactor
+                .readiness(token)
+                .is_ready(Direction::Read),
+            Wait::Writable(rep) => {
+                let r = Resource::<TcpOut>::new_borrow(rep);
+                match self.table.get_mut(&r) {
+                    Ok(out) => out.permits(&mut self.state.reactor),
+                    Err(_) => true,
+                }
+            }
+            Wait::At(t) => Instant::now() >= t,
+            Wait::Never => false,
+            Wait::Now => true,
+        }
+    }
+
+    /// How long to wait in the OS for the earliest time among `waits`.
+    fn timeout(waits: &[(u32, Wait)]) -> Option<Duration> {
+        let now = Instant::now();
+        waits
+            .iter()
+            .filter_map(|(_, w)| match w {
+                Wait::At(t) => Some(t.saturating_duration_since(now)),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// The indices in `waits` that are ready, in order.
+    fn ready_list(&mut self, waits: &[(u32, Wait)]) -> Vec<u32> {
+        waits
+            .iter()
+            .filter(|(_, w)| self.ready(*w))
+            .map(|(i, _)| *i)
+            .collect()
+    }
+
+    /// Waits until one of `waits` (all wasio's own) is ready.
+    pub(crate) fn wait(&mut self, waits: &[(u32, Wait)]) -> Result<Vec<u32>> {
+        loop {
+            let ready = self.ready_list(waits);
+            if !ready.is_empty() {
+                return Ok(ready);
+            }
+            self.state.turn(Self::timeout(waits))?;
+        }
+    }
+
+    /// Waits until one of `ours` or `theirs` is ready: wasmtime-wasi's
+    /// futures for `theirs`, the reactor's fd and a timer for `ours`.
+    async fn wait_mixed(
+        &mut self,
+        ours: &[(u32, Wait)],
+        theirs: &[(u32, u32)],
+    ) -> Result<Vec<u32>> {
+        if self.state.reactor_fd.is_none() {
+            let fd = self.state.reactor.as_raw_fd();
+            // SAFETY: the fd is the reactor's, which outlives this
+            // registration (`IoState` drops `reactor_fd` first).
+            let afd = unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
+                .map_err(std::io::Error::from)?;
+            self.state.reactor_fd = Some(afd);
+        }
+        loop {
+            let ready = self.ready_list(ours);
+            if !ready.is_empty() {
+                return Ok(ready);
+            }
+            self.state.check_stop()?;
+            let list = theirs
+                .iter()
+                .map(|(_, rep)| Resource::<DynPollable>::new_borrow(*rep))
+                .collect();
+            let timeout = Self::timeout(ours);
+            let reactor_fd = self.state.reactor_fd.as_ref().expect("made above");
+            let woke = {
+                let mut theirs_ready = std::pin::pin!(poll::Host::poll(&mut *self.table, list));
+                let mut reactor_ready = std::pin::pin!(reactor_fd.readable());
+                let mut sleep = std::pin::pin!(async {
+                    match timeout {
+                        Some(t) => tokio::time::sleep(t).await,
+                        None => std::future::pending().await,
+                    }
+                });
+                std::future::poll_fn(|cx| {
+                    use std::future::Future as _;
+                    use std::task::Poll;
+                    if let Poll::Ready(r) = theirs_ready.as_mut().poll(cx) {
+                        return Poll::Ready(r.map(Some));
+                    }
+                    if let Poll::Ready(guard) = reactor_ready.as_mut().poll(cx) {
+                        return Poll::Ready(match guard {
+                            Ok(mut g) => {
+                                g.clear_ready();
+                                Ok(None)
+                            }
+                            Err(e) => Err(e.into()),
+                        });
+                    }
+                    if sleep.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Ok(None));
+                    }
+                    Poll::Pending
+                })
+                .await?
+            };
+            if let Some(indices) = woke {
+                return Ok(indices
+                    .into_iter()
+                    .filter_map(|i| theirs.get(i as usize).map(|(index, _)| *index))
+                    .collect());
+            }
+            // Fold in what the reactor has, without blocking.
+            self.state.turn(Some(Duration::ZERO))?;
+        }
+    }
+}
+
+impl poll::Host for Io<'_> {
+    async fn poll(&mut self, pollables: Vec<Resource<DynPollable>>) -> Result<Vec<u32>> {
+        if pollables.is_empty() {
+            return Err(wasmtime::format_err!("empty poll list"));
+        }
+        let mut ours = Vec::with_capacity(pollables.len());
+        let mut theirs = Vec::new();
+        for (i, p) in pollables.iter().enumerate() {
+            let i = u32::try_from(i)?;
+            let rep = p.rep();
+            match self.table.get_any_mut(rep)?.downcast_ref::<Wait>() {
+                Some(w) => ours.push((i, *w)),
+                None => theirs.push((i, rep)),
+            }
+        }
+        if theirs.is_empty() {
+            self.wait(&ours)
+        } else {
+            self.wait_mixed(&ours, &theirs).await
+        }
+    }
+}
+
+impl poll::HostPollable for Io<'_> {
+    async fn block(&mut self, p: Resource<DynPollable>) -> Result<()> {
+        if is::<Wait>(self.table, p.rep()) {
+            let w = *self
+                .table
+                .get_any_mut(p.rep())?
+                .downcast_ref::<Wait>()
+                .expect("checked");
+            self.wait(&[(0, w)])?;
+            Ok(())
+        } else {
+            poll::HostPollable::block(&mut *self.table, p).await
+        }
+    }
+
+    async fn ready(&mut self, p: Resource<DynPollable>) -> Result<bool> {
+        if is::<Wait>(self.table, p.rep()) {
+            let w = *self
+                .table
+                .get_any_mut(p.rep())?
+                .downcast_ref::<Wait>()
+                .expect("checked");
+            if self.ready(w) {
+                return Ok(true);
+            }
+            self.state.turn(Some(Duration::ZERO))?;
+            Ok(self.ready(w))
+        } else {
+            poll::HostPollable::ready(&mut *self.table, p).await
+        }
+    }
+
+    fn drop(&mut self, p: Resource<DynPollable>) -> Result<()> {
+        if is::<Wait>(self.table, p.rep()) {
+            self.table.delete(Resource::<Wait>::new_own(p.rep()))?;
+            Ok(())
+        } else {
+            poll::HostPollable::drop(&mut *self.table, p)
+        }
+    }
+}
+
+impl Io<'_> {
+    /// Puts `wait` in the table as a pollable, a child of `parent` when it
+    /// watches one.
+    pub(crate) fn pollable(
+        &mut self,
+        wait: Wait,
+        parent: Option<u32>,
+    ) -> Result<Resource<DynPollable>> {
+        let r = match parent {
+            Some(rep) => self
+                .table
+                .push_child(wait, &Resource::<Wait>::new_borrow(rep))?,
+            None => self.table.push(wait)?,
+        };
+        Ok(Resource::new_own(r.rep()))
+    }
+
+    fn at(&mut self, ns_from_now: u64) -> Result<Resource<DynPollable>> {
+        let wait = if ns_from_now == 0 {
+            Wait::Now
+        } else {
+            Instant::now()
+                .checked_add(Duration::from_nanos(ns_from_now))
+                .map_or(Wait::Never, Wait::At)
+        };
+        self.pollable(wait, None)
+    }
+}
+
+impl monotonic_clock::Host for Io<'_> {
+    fn now(&mut self) -> Result<u64> {
+        Ok(self.state.now_ns())
+    }
+
+    fn resolution(&mut self) -> Result<u64> {
+        Ok(1)
+    }
+
+    fn subscribe_instant(&mut self, when: u64) -> Result<Resource<DynPollable>> {
+        let now = self.state.now_ns();
+        self.at(when.saturating_sub(now))
+    }
+
+    fn subscribe_duration(&mut self, ns: u64) -> Result<Resource<DynPollable>> {
+        self.at(ns)
+    }
+}
