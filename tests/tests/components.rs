@@ -390,6 +390,22 @@ fn max_memory_holds_for_components() {
 }
 
 #[test]
+fn max_fds_counts_a_components_sockets() {
+    // 10 fds: stdio (3), one preopen, and so 6 sockets.
+    let dir = tempfile::tempdir().unwrap();
+    let preopen = format!("{}::/data", dir.path().display());
+    let lines = probe(
+        &["--max-fds", "10", "--dir", &preopen],
+        &["sockets=20", "sockets=3"],
+    );
+    assert_eq!(lines[0], "made 6", "{lines:?}");
+    assert!(lines[1].starts_with("sockets 20: error"), "{lines:?}");
+    // Dropped sockets are given back.
+    assert_eq!(lines[2], "made 3", "{lines:?}");
+    assert_eq!(lines[3], "sockets 3: ok", "{lines:?}");
+}
+
+#[test]
 fn tcplisten_says_what_components_need_instead() {
     let out = run(
         &mut wasio("p2-echo", &["--tcplisten", "127.0.0.1:0"], &[]),

@@ -5,7 +5,8 @@
 //! `resolve=NAME` (std's `to_socket_addrs`), `read=PATH`, `write=PATH`,
 //! `list=DIR`, `env=NAME`, `alloc=BYTES` (holds a buffer that large),
 //! `sleep=MS`, `print=MIB` (writes that much to stdout), `exit=STATUS`,
-//! `panic`.
+//! `panic`, `sockets=N` (makes up to N TCP sockets and holds them; prints
+//! `made K` first).
 
 use std::net::ToSocketAddrs;
 
@@ -38,6 +39,22 @@ async fn run(action: &str, target: &str) -> std::io::Result<()> {
             s.send_to(b"probe", target).await.map(drop)
         }
         "resolve" => (target, 0).to_socket_addrs().map(drop),
+        "sockets" => {
+            let n: usize = target.parse().map_err(std::io::Error::other)?;
+            let mut held = Vec::new();
+            let mut result = Ok(());
+            while held.len() < n {
+                match tokio::net::TcpSocket::new_v4() {
+                    Ok(s) => held.push(s),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            println!("made {}", held.len());
+            result
+        }
         // tokio::fs hands each call to a thread, which WASI 0.2 has not.
         "read" => std::fs::read(target).map(drop),
         "write" => std::fs::write(target, b"probe"),

@@ -64,6 +64,9 @@ pub(crate) struct IoState {
     listeners: Vec<Weak<OwnedFd>>,
     /// Accepted connections still open.
     pub(crate) accepted: usize,
+    /// TCP sockets open (each holds a host fd), and how many may be.
+    pub(crate) sockets: usize,
+    pub(crate) max_sockets: usize,
 }
 
 /// The instance's end of the stop signals.
@@ -89,6 +92,7 @@ impl IoState {
         deadline: Option<Instant>,
         reuse_port: bool,
         drain: Duration,
+        max_sockets: usize,
     ) -> std::io::Result<Self> {
         Ok(Self {
             reactor: Reactor::new()?,
@@ -104,6 +108,8 @@ impl IoState {
             stopping: None,
             listeners: Vec::new(),
             accepted: 0,
+            sockets: 0,
+            max_sockets,
         })
     }
 

@@ -13,8 +13,10 @@
 //! - name lookup is granted by `--allow-dns` (or `--allow-net`), and is
 //!   bounded as preview1's is (`dns.rs`);
 //! - `--dir` and `--dir-ro` preopen directories read-write and read-only;
-//! - memory goes through the same [`Account`] (the store's limiter), and
-//!   `--max-fds` bounds the resource table (see [`RESOURCES_PER_FD`]).
+//! - memory goes through the same [`Account`] (the store's limiter);
+//!   `--max-fds` is exact for TCP sockets (with stdio and the preopens
+//!   counted as a module's table counts them, [`max_sockets`]) and bounds
+//!   the resource table for the rest (see [`RESOURCES_PER_FD`]).
 //!
 //! A component's calls run on one current-thread tokio runtime per
 //! instance, on the instance's own thread: no worker threads hand its
@@ -148,6 +150,7 @@ pub fn host(grants: &Grants) -> Result<ComponentHost> {
         grants.deadline,
         grants.reuse_port,
         grants.drain.unwrap_or_default(),
+        max_sockets(grants),
     )
     .context("creating the instance's reactor")?;
     if grants.drain.is_some() {
@@ -161,6 +164,13 @@ pub fn host(grants: &Grants) -> Result<ComponentHost> {
         io,
         account: Account::for_component(grants.max_memory),
     })
+}
+
+/// How many TCP sockets an instance may hold open: `--max-fds` counts
+/// host fds as for a module, whose table starts with stdio and the
+/// preopens.
+pub fn max_sockets(grants: &Grants) -> usize {
+    grants.max_fds.saturating_sub(3 + grants.dirs.len())
 }
 
 /// The future wasmtime-wasi's address check returns.

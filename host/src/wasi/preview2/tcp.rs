@@ -181,8 +181,34 @@ impl Io<'_> {
     }
 }
 
+impl Io<'_> {
+    /// Counts one more socket, or refuses it past `--max-fds`.
+    fn take_socket(&mut self) -> SocketResult<()> {
+        if self.state.sockets >= self.state.max_sockets {
+            tracing::warn!(
+                max = self.state.max_sockets,
+                "a component's socket refused: --max-fds reached"
+            );
+            return Err(ErrorCode::NewSocketLimit.into());
+        }
+        self.state.sockets += 1;
+        Ok(())
+    }
+}
+
 impl tcp_create_socket::Host for Io<'_> {
     fn create_tcp_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<TcpHandle>> {
+        self.take_socket()?;
+        let made = self.make_socket(family);
+        if made.is_err() {
+            self.state.sockets -= 1;
+        }
+        made
+    }
+}
+
+impl Io<'_> {
+    fn make_socket(&mut self, family: IpAddressFamily) -> SocketResult<Resource<TcpHandle>> {
         let af = match family {
             IpAddressFamily::Ipv4 => AddressFamily::INET,
             IpAddressFamily::Ipv6 => AddressFamily::INET6,
@@ -407,44 +433,14 @@ impl tcp::HostTcpSocket for Io<'_> {
             // Stopping: the listener is shut; nothing more comes.
             return Err(ErrorCode::WouldBlock.into());
         }
-        let (conn, peer) = loop {
-            match rustix::net::acceptfrom_with(&*fd, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
-                Ok(c) => break c,
-                Err(Errno::INTR) => continue,
-                // The peer gave up before we took it: take the next one.
-                Err(Errno::CONNABORTED) => continue,
-                Err(Errno::AGAIN) => {
-                    if let Some(t) = token {
-                        self.state.reactor.clear(t, Direction::Read);
-                    }
-                    return Err(ErrorCode::WouldBlock.into());
-                }
-                Err(e) => return Err(code(e)),
-            }
-        };
-        self.state.mark_started();
-        let mut accepted = Tcp::new(conn, family);
-        accepted.state = State::Connected;
-        accepted.bound = true;
-        accepted.peer = peer.and_then(|a| SocketAddr::try_from(a).ok());
-        accepted.accepted = true;
-        let r = self.table.push(accepted)?;
-        self.state.accepted += 1;
-        let handle = Resource::<TcpHandle>::new_own(r.rep());
-        let (input, output) = match self.streams(&Resource::new_borrow(r.rep())) {
-            Ok(s) => s,
-            Err(e) => {
-                // Not handed out: nothing else refers to it.
-                if let Ok(t) = self.table.delete(r) {
-                    self.state.accepted -= 1;
-                    if let Some(token) = t.token {
-                        self.state.reactor.forget(token);
-                    }
-                }
-                return Err(e);
-            }
-        };
-        Ok((handle, input, output))
+        // Past --max-fds the connection waits in the backlog.
+        self.take_socket()?;
+        let accepted = self.accept_one(&fd, token);
+        if accepted.is_err() {
+            self.state.sockets -= 1;
+        }
+        let (conn, peer) = accepted?;
+        self.push_accepted(conn, peer, family)
     }
 
     fn local_address(&mut self, this: Resource<TcpHandle>) -> SocketResult<IpSocketAddress> {
@@ -626,6 +622,7 @@ impl tcp::HostTcpSocket for Io<'_> {
         if sock.accepted {
             self.state.accepted -= 1;
         }
+        self.state.sockets -= 1;
         // A lingering output stream still holds the fd (and its
         // registration) until its bytes are sent.
         if let (Some(token), 1) = (sock.token, Arc::strong_count(&sock.fd)) {
@@ -660,4 +657,72 @@ fn buffer_size(value: u64) -> SocketResult<usize> {
     Ok(usize::try_from(value)
         .unwrap_or(usize::MAX)
         .min(i32::MAX as usize / 2))
+}
+
+impl Io<'_> {
+    /// One connection from the listener `fd`, or `WouldBlock`.
+    fn accept_one(
+        &mut self,
+        fd: &OwnedFd,
+        token: Option<mio::Token>,
+    ) -> SocketResult<(OwnedFd, Option<rustix::net::SocketAddrAny>)> {
+        loop {
+            match rustix::net::acceptfrom_with(fd, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
+                Ok(c) => return Ok(c),
+                Err(Errno::INTR) => continue,
+                // The peer gave up before we took it: take the next one.
+                Err(Errno::CONNABORTED) => continue,
+                Err(Errno::AGAIN) => {
+                    if let Some(t) = token {
+                        self.state.reactor.clear(t, Direction::Read);
+                    }
+                    return Err(ErrorCode::WouldBlock.into());
+                }
+                Err(e) => return Err(code(e)),
+            }
+        }
+    }
+
+    /// Puts an accepted connection and its streams in the table.
+    fn push_accepted(
+        &mut self,
+        conn: OwnedFd,
+        peer: Option<rustix::net::SocketAddrAny>,
+        family: IpAddressFamily,
+    ) -> SocketResult<(
+        Resource<TcpHandle>,
+        Resource<DynInputStream>,
+        Resource<DynOutputStream>,
+    )> {
+        self.state.mark_started();
+        let mut accepted = Tcp::new(conn, family);
+        accepted.state = State::Connected;
+        accepted.bound = true;
+        accepted.peer = peer.and_then(|a| SocketAddr::try_from(a).ok());
+        accepted.accepted = true;
+        let r = match self.table.push(accepted) {
+            Ok(r) => r,
+            Err(e) => {
+                self.state.sockets -= 1;
+                return Err(e.into());
+            }
+        };
+        self.state.accepted += 1;
+        let handle = Resource::<TcpHandle>::new_own(r.rep());
+        let (input, output) = match self.streams(&Resource::new_borrow(r.rep())) {
+            Ok(s) => s,
+            Err(e) => {
+                // Not handed out: nothing else refers to it.
+                if let Ok(t) = self.table.delete(r) {
+                    self.state.accepted -= 1;
+                    self.state.sockets -= 1;
+                    if let Some(token) = t.token {
+                        self.state.reactor.forget(token);
+                    }
+                }
+                return Err(e);
+            }
+        };
+        Ok((handle, input, output))
+    }
 }
