@@ -759,3 +759,74 @@ fn a_failing_component_is_restarted_then_given_up_on() {
     assert_eq!(err.matches("restarting it in").count(), 4, "{err}");
     assert!(err.contains("failed 5 times in a row"), "{err}");
 }
+
+/// A command component that imports `wasio:test/missing` (an interface no
+/// host provides) and whose `run` returns ok without calling it.
+fn component_with_unknown_import() -> Vec<u8> {
+    use wasm_encoder::*;
+    let none = || std::iter::empty::<(&str, ComponentValType)>();
+    let mut b = ComponentBuilder::default();
+    let mut missing = InstanceType::new();
+    missing.ty().function().params(none()).result(None);
+    missing.export("f", ComponentTypeRef::Func(0));
+    let missing = b.type_instance(None, &missing);
+    b.import("wasio:test/missing", ComponentTypeRef::Instance(missing));
+
+    let mut m = Module::new();
+    let mut types = TypeSection::new();
+    types.ty().function([], [ValType::I32]);
+    let mut funcs = FunctionSection::new();
+    funcs.function(0);
+    let mut exports = ExportSection::new();
+    exports.export("run", ExportKind::Func, 0);
+    let mut code = CodeSection::new();
+    let mut f = Function::new([]);
+    f.instructions().i32_const(0).end();
+    code.function(&f);
+    m.section(&types)
+        .section(&funcs)
+        .section(&exports)
+        .section(&code);
+    let module = b.core_module(None, &m);
+    let instance = b.core_instantiate(None, module, std::iter::empty::<(&str, ModuleArg)>());
+    let core_run = b.core_alias_export(None, instance, "run", ExportKind::Func);
+    let (result, ty) = b.type_defined(None);
+    ty.result(None, None);
+    let (run_ty, mut ty) = b.type_function(None);
+    ty.params(none())
+        .result(Some(ComponentValType::Type(result)));
+    let run = b.lift_func(
+        None,
+        core_run,
+        run_ty,
+        std::iter::empty::<CanonicalOption>(),
+    );
+    let exports = b.instantiate_exports(None, [("run", ComponentExportKind::Func, run)]);
+    b.export(
+        "wasi:cli/run@0.2.12",
+        ComponentExportKind::Instance,
+        exports,
+        None,
+    );
+    b.finish()
+}
+
+#[test]
+fn unknown_imports_error_or_trap_for_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing.wasm");
+    std::fs::write(&path, component_with_unknown_import()).unwrap();
+    let mut c = wasio_run();
+    c.arg(&path);
+    let out = run(&mut c, LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wasio:test/missing") && err.contains("--unknown-imports trap"),
+        "{err}"
+    );
+    let mut c = wasio_run();
+    c.args(["--unknown-imports", "trap"]).arg(&path);
+    let out = run(&mut c, LIMIT);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
