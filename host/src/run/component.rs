@@ -127,6 +127,15 @@ impl RunConfig {
         };
         let mut store = Store::new(pre.engine(), host);
         store.limiter(|h| &mut h.account);
+        // wasmtime's own count of the guest's live handles (and of those
+        // lent for a call, as every pollable in a wait is) follows
+        // --max-fds, as the resource table does.
+        store.set_max_component_handles(
+            grants
+                .max_fds
+                .saturating_mul(preview2::RESOURCES_PER_FD)
+                .max(1024),
+        );
         if interruptible {
             store.set_epoch_deadline(1);
             store.epoch_deadline_trap();
@@ -160,6 +169,10 @@ impl RunConfig {
             Some(Ok(Ok(Ok(())))) => 0,
             // `main` returned an error: wasi:cli/exit with an error status.
             Some(Ok(Ok(Err(())))) => 1,
+            Some(Ok(Err(e))) if format!("{e:#}").contains("handle limit exceeded") => self.status(
+                Err(e.context("the component holds more handles than --max-fds allows (8 per fd)")),
+                None,
+            ),
             Some(Ok(Err(e))) => self.status(Err(e), None),
             None => self.status(Err(wasmtime::Error::new(crate::wasi::TimedOut)), None),
         };

@@ -51,6 +51,8 @@ pub(crate) struct IoState {
     pub(crate) reuse_port: bool,
     /// The zero of `wasi:clocks/monotonic-clock`.
     base: Instant,
+    /// What reads receive into before the bytes are copied out.
+    pub(crate) scratch: Vec<u8>,
     /// Output streams dropped with bytes still unsent: sent as the peer
     /// takes them, then closed.
     lingering: Vec<TcpOut>,
@@ -103,6 +105,7 @@ impl IoState {
             reuse_port,
             base: Instant::now(),
             lingering: Vec::new(),
+            scratch: Vec::new(),
             signals: None,
             drain,
             stopping: None,
@@ -406,10 +409,17 @@ impl Io<'_> {
                 .await?
             };
             if let Some(indices) = woke {
-                return Ok(indices
-                    .into_iter()
-                    .filter_map(|i| theirs.get(i as usize).map(|(index, _)| *index))
-                    .collect());
+                // With what the reactor knows now, so that one kind does
+                // not hide the other.
+                self.state.turn(Some(Duration::ZERO))?;
+                let mut ready = self.ready_list(ours);
+                ready.extend(
+                    indices
+                        .into_iter()
+                        .filter_map(|i| theirs.get(i as usize).map(|(index, _)| *index)),
+                );
+                ready.sort_unstable();
+                return Ok(ready);
             }
             // Fold in what the reactor has, without blocking.
             self.state.turn(Some(Duration::ZERO))?;
@@ -527,5 +537,96 @@ impl monotonic_clock::Host for Io<'_> {
 
     fn subscribe_duration(&mut self, ns: u64) -> Result<Resource<DynPollable>> {
         self.at(ns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use wasmtime_wasi::p2::bindings::io::poll::{Host as _, HostPollable as _};
+
+    use super::*;
+
+    /// A pollable of wasmtime-wasi's kind: ready once `at` has passed.
+    struct Later {
+        at: tokio::time::Instant,
+    }
+
+    #[wasmtime_wasi::async_trait]
+    impl wasmtime_wasi::p2::Pollable for Later {
+        async fn ready(&mut self) {
+            tokio::time::sleep_until(self.at).await;
+        }
+    }
+
+    fn state() -> IoState {
+        IoState::new(
+            Arc::default(),
+            Arc::default(),
+            None,
+            false,
+            Duration::ZERO,
+            16,
+        )
+        .unwrap()
+    }
+
+    /// A wait with wasio's and wasmtime-wasi's pollables in one list ends
+    /// for either kind, and says which.
+    #[test]
+    fn a_mixed_wait_ends_for_either_kind() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut table = ResourceTable::new();
+            let mut state = state();
+            let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            let token = state.reactor.register(a.as_raw_fd()).unwrap();
+            let mut io = Io {
+                table: &mut table,
+                state: &mut state,
+            };
+            let ours = io.pollable(Wait::Readable(token), None).unwrap();
+            let later = io
+                .table
+                .push(Later {
+                    at: tokio::time::Instant::now() + Duration::from_millis(30),
+                })
+                .unwrap();
+            let theirs = wasmtime_wasi::p2::subscribe(io.table, later).unwrap();
+            let list = |o: &Resource<DynPollable>, t: &Resource<DynPollable>| {
+                vec![Resource::new_borrow(o.rep()), Resource::new_borrow(t.rep())]
+            };
+            // Nothing to read: wasmtime-wasi's timer ends the wait.
+            assert_eq!(io.poll(list(&ours, &theirs)).await.unwrap(), vec![1]);
+            // Bytes to read: wasio's pollable is ready (the timer too).
+            b.write_all(b"x").unwrap();
+            assert_eq!(io.poll(list(&ours, &theirs)).await.unwrap(), vec![0, 1]);
+            io.drop(ours).unwrap();
+            io.drop(theirs).unwrap();
+        });
+    }
+
+    /// A wait of wasio's own pollables ends at the earliest time in it, or
+    /// with an error at the deadline.
+    #[test]
+    fn a_wait_ends_at_its_time_or_the_deadline() {
+        let mut table = ResourceTable::new();
+        let mut state = state();
+        let mut io = Io {
+            table: &mut table,
+            state: &mut state,
+        };
+        let soon = Instant::now() + Duration::from_millis(20);
+        let waits = [(0, Wait::Never), (1, Wait::At(soon))];
+        assert_eq!(io.wait(&waits).unwrap(), vec![1]);
+        assert!(Instant::now() >= soon);
+        io.state.deadline = Some(Instant::now() + Duration::from_millis(20));
+        let e = io.wait(&[(0, Wait::Never)]).unwrap_err();
+        assert!(e.downcast_ref::<crate::wasi::TimedOut>().is_some(), "{e:?}");
     }
 }

@@ -42,9 +42,10 @@ pub(crate) mod tcp;
 use crate::limits::Account;
 use crate::policy::{Action, NetPolicy};
 
-/// Resource-table entries allowed per `--max-fds`: a connection holds a
-/// socket, its two streams and the pollables a runtime keeps on them, so
-/// one host fd stands for several entries.
+/// Resource-table entries (and wasmtime's live component handles, lent
+/// ones included) allowed per `--max-fds`: a connection holds a socket,
+/// its two streams and the pollables a runtime makes on them for each
+/// wait, so one host fd stands for several entries.
 pub const RESOURCES_PER_FD: usize = 8;
 
 /// What the store holds for one component instance.

@@ -51,29 +51,46 @@ impl TcpIn {
     }
 
     /// Reads what is there, up to `len` bytes; empty when nothing is.
-    fn read(&mut self, reactor: &mut Reactor, len: usize) -> StreamResult<Vec<u8>> {
+    /// Received into `scratch` (the instance's one buffer), so only the
+    /// bytes read are allocated. No system call while the reactor knows
+    /// the socket has nothing: the readiness is edge-triggered, so a
+    /// read that drained the socket (a short one, or `AGAIN`) clears it,
+    /// and the next byte to arrive sets it again.
+    fn read(
+        &mut self,
+        reactor: &mut Reactor,
+        scratch: &mut Vec<u8>,
+        len: usize,
+    ) -> StreamResult<Vec<u8>> {
         if self.done {
             return Err(StreamError::Closed);
         }
-        if len == 0 {
+        if len == 0 || !reactor.readiness(self.token).is_ready(Direction::Read) {
             return Ok(Vec::new());
         }
-        let mut buf = Vec::with_capacity(len.min(CHUNK));
+        let want = len.min(CHUNK);
+        scratch.clear();
+        scratch.reserve(want);
         loop {
             match rustix::net::recv(
                 &*self.fd,
-                rustix::buffer::spare_capacity(&mut buf),
+                &mut scratch.spare_capacity_mut()[..want],
                 RecvFlags::empty(),
             ) {
-                Ok((0, _)) => {
+                Ok(((got, _), _)) if got.is_empty() => {
                     self.done = true;
                     return Err(StreamError::Closed);
                 }
-                Ok(_) => return Ok(buf),
+                Ok(((got, _), _)) => {
+                    if got.len() < want {
+                        reactor.clear(self.token, Direction::Read);
+                    }
+                    return Ok(got.to_vec());
+                }
                 Err(Errno::INTR) => continue,
                 Err(Errno::AGAIN) => {
                     reactor.clear(self.token, Direction::Read);
-                    return Ok(buf);
+                    return Ok(Vec::new());
                 }
                 Err(e) => {
                     self.done = true;
@@ -211,12 +228,12 @@ impl Io<'_> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         loop {
             let token = {
-                let reactor = &mut self.state.reactor;
+                let state = &mut *self.state;
                 let input = self
                     .table
                     .get_mut(&Resource::<TcpIn>::new_borrow(rep))
                     .map_err(trap)?;
-                let bytes = input.read(reactor, len)?;
+                let bytes = input.read(&mut state.reactor, &mut state.scratch, len)?;
                 if !bytes.is_empty() || !block || len == 0 {
                     return Ok(bytes);
                 }
