@@ -51,6 +51,9 @@ pub(crate) struct IoState {
     pub(crate) reuse_port: bool,
     /// The zero of `wasi:clocks/monotonic-clock`.
     base: Instant,
+    /// wasio's pollables by table index, beside the table: a wait reads
+    /// this dense array, not one boxed table entry per pollable.
+    waits: Vec<Option<Wait>>,
     /// What reads receive into before the bytes are copied out.
     pub(crate) scratch: Vec<u8>,
     /// Output streams dropped with bytes still unsent: sent as the peer
@@ -105,6 +108,7 @@ impl IoState {
             reuse_port,
             base: Instant::now(),
             lingering: Vec::new(),
+            waits: Vec::new(),
             scratch: Vec::new(),
             signals: None,
             drain,
@@ -236,6 +240,22 @@ impl IoState {
                 break;
             }
         }
+    }
+
+    /// wasio's pollable at table index `rep`, if that is one.
+    pub(crate) fn wait_at(&self, rep: u32) -> Option<Wait> {
+        self.waits.get(rep as usize).copied().flatten()
+    }
+
+    fn set_wait(&mut self, rep: u32, wait: Option<Wait>) {
+        let i = rep as usize;
+        if i >= self.waits.len() {
+            if wait.is_none() {
+                return;
+            }
+            self.waits.resize(i + 1, None);
+        }
+        self.waits[i] = wait;
     }
 
     fn now_ns(&self) -> u64 {
@@ -437,8 +457,8 @@ impl poll::Host for Io<'_> {
         for (i, p) in pollables.iter().enumerate() {
             let i = u32::try_from(i)?;
             let rep = p.rep();
-            match self.table.get_any_mut(rep)?.downcast_ref::<Wait>() {
-                Some(w) => ours.push((i, *w)),
+            match self.state.wait_at(rep) {
+                Some(w) => ours.push((i, w)),
                 None => theirs.push((i, rep)),
             }
         }
@@ -452,12 +472,7 @@ impl poll::Host for Io<'_> {
 
 impl poll::HostPollable for Io<'_> {
     async fn block(&mut self, p: Resource<DynPollable>) -> Result<()> {
-        if is::<Wait>(self.table, p.rep()) {
-            let w = *self
-                .table
-                .get_any_mut(p.rep())?
-                .downcast_ref::<Wait>()
-                .expect("checked");
+        if let Some(w) = self.state.wait_at(p.rep()) {
             self.wait(&[(0, w)])?;
             Ok(())
         } else {
@@ -466,12 +481,7 @@ impl poll::HostPollable for Io<'_> {
     }
 
     async fn ready(&mut self, p: Resource<DynPollable>) -> Result<bool> {
-        if is::<Wait>(self.table, p.rep()) {
-            let w = *self
-                .table
-                .get_any_mut(p.rep())?
-                .downcast_ref::<Wait>()
-                .expect("checked");
+        if let Some(w) = self.state.wait_at(p.rep()) {
             if self.ready(w) {
                 return Ok(true);
             }
@@ -483,8 +493,9 @@ impl poll::HostPollable for Io<'_> {
     }
 
     fn drop(&mut self, p: Resource<DynPollable>) -> Result<()> {
-        if is::<Wait>(self.table, p.rep()) {
+        if self.state.wait_at(p.rep()).is_some() {
             self.table.delete(Resource::<Wait>::new_own(p.rep()))?;
+            self.state.set_wait(p.rep(), None);
             Ok(())
         } else {
             poll::HostPollable::drop(&mut *self.table, p)
@@ -506,6 +517,7 @@ impl Io<'_> {
                 .push_child(wait, &Resource::<Wait>::new_borrow(rep))?,
             None => self.table.push(wait)?,
         };
+        self.state.set_wait(r.rep(), Some(wait));
         Ok(Resource::new_own(r.rep()))
     }
 

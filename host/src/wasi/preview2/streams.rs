@@ -77,7 +77,7 @@ impl TcpIn {
                 &mut scratch.spare_capacity_mut()[..want],
                 RecvFlags::empty(),
             ) {
-                Ok(((got, _), _)) if got.is_empty() => {
+                Ok(((&mut [], _), _)) => {
                     self.done = true;
                     return Err(StreamError::Closed);
                 }
