@@ -406,6 +406,46 @@ fn max_fds_counts_a_components_sockets() {
 }
 
 #[test]
+fn a_slow_reader_gets_every_byte_a_component_wrote() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = wasio(
+        "p2-probe",
+        &["--allow-listen", &addr],
+        &[&format!("serve-bytes={addr}")],
+    )
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let until = std::time::Instant::now() + LIMIT;
+    let mut s = loop {
+        match TcpStream::connect(&addr) {
+            Ok(s) => break s,
+            Err(_) if std::time::Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) => panic!("no listener: {e}"),
+        }
+    };
+    // Slow to start reading: the socket fills, the kernel takes part of a
+    // write, and the host keeps the rest until the socket drains.
+    std::thread::sleep(Duration::from_millis(300));
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).unwrap();
+    assert_eq!(got.len(), 8 << 20);
+    assert!(
+        got.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8),
+        "other bytes"
+    );
+    let status = wait_for(&mut child, LIMIT).expect("the probe ends");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
 fn tcplisten_says_what_components_need_instead() {
     let out = run(
         &mut wasio("p2-echo", &["--tcplisten", "127.0.0.1:0"], &[]),

@@ -6,7 +6,8 @@
 //! `list=DIR`, `env=NAME`, `alloc=BYTES` (holds a buffer that large),
 //! `sleep=MS`, `print=MIB` (writes that much to stdout), `exit=STATUS`,
 //! `panic`, `sockets=N` (makes up to N TCP sockets and holds them; prints
-//! `made K` first).
+//! `made K` first), `serve-bytes=ADDR` (listens on ADDR, writes 8 MiB of
+//! `i % 251` to the first connection, and closes it at once).
 
 use std::net::ToSocketAddrs;
 
@@ -39,6 +40,17 @@ async fn run(action: &str, target: &str) -> std::io::Result<()> {
             s.send_to(b"probe", target).await.map(drop)
         }
         "resolve" => (target, 0).to_socket_addrs().map(drop),
+        "serve-bytes" => {
+            use tokio::io::AsyncWriteExt;
+            let listener = TcpListener::bind(target).await?;
+            let (mut conn, _) = listener.accept().await?;
+            let bytes: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
+            conn.write_all(&bytes).await?;
+            // Dropped with no flush or shutdown: what the host holds must
+            // still reach the peer.
+            drop(conn);
+            Ok(())
+        }
         "sockets" => {
             let n: usize = target.parse().map_err(std::io::Error::other)?;
             let mut held = Vec::new();
