@@ -54,6 +54,9 @@ pub(crate) struct IoState {
     /// wasio's pollables by table index, beside the table: a wait reads
     /// this dense array, not one boxed table entry per pollable.
     waits: Vec<Option<Wait>>,
+    /// The wait's list of wasio's pollables (index in the guest's list,
+    /// what it waits for), kept between waits.
+    ours: Vec<(u32, Wait)>,
     /// What reads receive into before the bytes are copied out.
     pub(crate) scratch: Vec<u8>,
     /// Output streams dropped with bytes still unsent: sent as the peer
@@ -109,6 +112,7 @@ impl IoState {
             base: Instant::now(),
             lingering: Vec::new(),
             waits: Vec::new(),
+            ours: Vec::new(),
             scratch: Vec::new(),
             signals: None,
             drain,
@@ -452,7 +456,11 @@ impl poll::Host for Io<'_> {
         if pollables.is_empty() {
             return Err(wasmtime::format_err!("empty poll list"));
         }
-        let mut ours = Vec::with_capacity(pollables.len());
+        // The list of wasio's pollables is kept between waits: a wait
+        // allocates only what the bindings hand over (the list lifted
+        // from the guest, the indices returned).
+        let mut ours = std::mem::take(&mut self.state.ours);
+        ours.clear();
         let mut theirs = Vec::new();
         for (i, p) in pollables.iter().enumerate() {
             let i = u32::try_from(i)?;
@@ -462,11 +470,13 @@ impl poll::Host for Io<'_> {
                 None => theirs.push((i, rep)),
             }
         }
-        if theirs.is_empty() {
+        let ready = if theirs.is_empty() {
             self.wait(&ours)
         } else {
             self.wait_mixed(&ours, &theirs).await
-        }
+        };
+        self.state.ours = ours;
+        ready
     }
 }
 
