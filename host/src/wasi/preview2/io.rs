@@ -307,6 +307,12 @@ pub(crate) fn is<T: 'static>(table: &mut ResourceTable, rep: u32) -> bool {
     table.get_any_mut(rep).is_ok_and(|e| e.is::<T>())
 }
 
+/// The table entry at `rep` if it is a `T`: one lookup where a call both
+/// tells wasio's entries apart and uses them.
+pub(crate) fn ours<T: 'static>(table: &mut ResourceTable, rep: u32) -> Option<&mut T> {
+    table.get_any_mut(rep).ok()?.downcast_mut::<T>()
+}
+
 impl Io<'_> {
     /// Whether `wait` would end now. `Writable` sends what its stream
     /// holds first.

@@ -77,8 +77,8 @@ impl ComponentHost {
         }
     }
 
-    /// What the name-lookup functions see (for the fuzz harness, which
-    /// calls them as a component's imports do).
+    /// What the name-lookup functions see (the linker's getter, and the
+    /// fuzz harness's).
     pub(crate) fn dns(&mut self) -> dns::DnsView<'_> {
         dns::DnsView {
             table: &mut self.table,
@@ -236,10 +236,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Result<Linker<ComponentHost>> {
         .map_err(anyhow::Error::from)?;
     wasmtime_wasi::p2::bindings::sockets::ip_name_lookup::add_to_linker::<_, dns::Dns>(
         &mut linker,
-        |h| dns::DnsView {
-            table: &mut h.table,
-            policy: &h.net,
-        },
+        ComponentHost::dns,
     )
     .map_err(anyhow::Error::from)?;
     linker.allow_shadowing(false);

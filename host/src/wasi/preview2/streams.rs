@@ -14,7 +14,7 @@ use wasmtime::Result;
 use wasmtime_wasi::p2::bindings::io::streams::{self, HostInputStream, HostOutputStream};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, StreamError, StreamResult};
 
-use super::io::{is, Io, Wait};
+use super::io::{is, ours, Io, Wait};
 use crate::wasi::reactor::{Direction, Reactor};
 
 /// The most one read returns, and what `check-write` permits at once.
@@ -291,10 +291,13 @@ impl HostInputStream for Io<'_> {
     }
 
     fn read(&mut self, stream: Resource<DynInputStream>, len: u64) -> StreamResult<Vec<u8>> {
-        if is::<TcpIn>(self.table, stream.rep()) {
-            self.read_tcp(stream.rep(), len, false)
-        } else {
-            HostInputStream::read(table(self), stream, len)
+        let state = &mut *self.state;
+        match ours::<TcpIn>(self.table, stream.rep()) {
+            Some(input) => {
+                let len = usize::try_from(len).unwrap_or(usize::MAX);
+                input.read(&mut state.reactor, &mut state.scratch, len)
+            }
+            None => HostInputStream::read(table(self), stream, len),
         }
     }
 
@@ -355,28 +358,18 @@ impl HostOutputStream for Io<'_> {
     }
 
     fn check_write(&mut self, stream: Resource<DynOutputStream>) -> StreamResult<u64> {
-        if is::<TcpOut>(self.table, stream.rep()) {
-            let reactor = &mut self.state.reactor;
-            let out = self
-                .table
-                .get_mut(&Resource::<TcpOut>::new_borrow(stream.rep()))
-                .map_err(trap)?;
-            Ok(out.check_write(reactor)? as u64)
-        } else {
-            HostOutputStream::check_write(table(self), stream)
+        let reactor = &mut self.state.reactor;
+        match ours::<TcpOut>(self.table, stream.rep()) {
+            Some(out) => Ok(out.check_write(reactor)? as u64),
+            None => HostOutputStream::check_write(table(self), stream),
         }
     }
 
     fn write(&mut self, stream: Resource<DynOutputStream>, bytes: Vec<u8>) -> StreamResult<()> {
-        if is::<TcpOut>(self.table, stream.rep()) {
-            let reactor = &mut self.state.reactor;
-            let out = self
-                .table
-                .get_mut(&Resource::<TcpOut>::new_borrow(stream.rep()))
-                .map_err(trap)?;
-            out.write(reactor, &bytes)
-        } else {
-            HostOutputStream::write(table(self), stream, bytes)
+        let reactor = &mut self.state.reactor;
+        match ours::<TcpOut>(self.table, stream.rep()) {
+            Some(out) => out.write(reactor, &bytes),
+            None => HostOutputStream::write(table(self), stream, bytes),
         }
     }
 

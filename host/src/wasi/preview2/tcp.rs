@@ -101,6 +101,15 @@ impl Tcp {
         }
     }
 
+    /// Ends the two-phase operation `op` (`finish-bind`, `finish-listen`).
+    fn finish(&mut self, op: Op) -> SocketResult<()> {
+        if self.op != Some(op) {
+            return Err(ErrorCode::NotInProgress.into());
+        }
+        self.op = None;
+        Ok(())
+    }
+
     fn closed(&self) -> SocketResult<()> {
         match self.state {
             State::Closed(e) => Err(e.into()),
@@ -300,12 +309,7 @@ impl tcp::HostTcpSocket for Io<'_> {
     }
 
     fn finish_bind(&mut self, this: Resource<TcpHandle>) -> SocketResult<()> {
-        let sock = self.tcp(&this)?;
-        if sock.op != Some(Op::Bind) {
-            return Err(ErrorCode::NotInProgress.into());
-        }
-        sock.op = None;
-        Ok(())
+        self.tcp(&this)?.finish(Op::Bind)
     }
 
     fn start_connect(
@@ -408,12 +412,7 @@ impl tcp::HostTcpSocket for Io<'_> {
     }
 
     fn finish_listen(&mut self, this: Resource<TcpHandle>) -> SocketResult<()> {
-        let sock = self.tcp(&this)?;
-        if sock.op != Some(Op::Listen) {
-            return Err(ErrorCode::NotInProgress.into());
-        }
-        sock.op = None;
-        Ok(())
+        self.tcp(&this)?.finish(Op::Listen)
     }
 
     fn accept(
