@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{wasio_run, wasm, Server};
+use crate::{component, wasio_run, wasm, Server};
 
 /// What one probe saw.
 #[derive(Debug, Clone)]
@@ -88,6 +88,8 @@ pub const PROBES: &[&str] = &[
     "udp-flood",
     "large-posts",
     "poison-requests",
+    "component-disconnect-storm",
+    "component-churn",
 ];
 
 /// Runs probe `name` with load lasting about `secs`.
@@ -95,13 +97,19 @@ pub fn run_probe(name: &str, secs: f64) -> Report {
     raise_own_fd_limit();
     let d = Duration::from_secs_f64(secs);
     match name {
-        "disconnect-storm" => disconnect_storm(d),
+        "disconnect-storm" => disconnect_storm(d, module_echo(), "disconnect-storm"),
         "slowloris" => slowloris(d),
         "10k-concurrent" => concurrent(d, 10_000),
-        "churn" => churn(d),
+        "churn" => churn(d, module_echo(), "churn"),
         "udp-flood" => udp_flood(d),
         "large-posts" => large_posts(d),
         "poison-requests" => poison_requests(d),
+        // The same loads on a stock tokio echo server built for
+        // wasm32-wasip2 (wasio's own TCP, streams and wait).
+        "component-disconnect-storm" => {
+            disconnect_storm(d, component_echo(), "component-disconnect-storm")
+        }
+        "component-churn" => churn(d, component_echo(), "component-churn"),
         _ => panic!("no probe `{name}`; probes: {PROBES:?}"),
     }
 }
@@ -198,10 +206,19 @@ fn reset(s: TcpStream) {
 
 const TCP: &[&str] = &["--allow-listen", "127.0.0.1"];
 
+/// wasio's echo example, a preview1 module.
+fn module_echo() -> Target {
+    Target::start("echo-tcp", TCP, &["127.0.0.1:0"])
+}
+
+/// `guest-p2`'s stock tokio echo server, a WASI 0.2 component.
+fn component_echo() -> Target {
+    Target::start_module("p2-echo", &component("p2-echo"), TCP, &["127.0.0.1:0"])
+}
+
 /// Clients that connect, send part of a message and vanish (reset, or
-/// close mid-transfer), as fast as they can.
-fn disconnect_storm(d: Duration) -> Report {
-    let t = Target::start("echo-tcp", TCP, &["127.0.0.1:0"]);
+/// close mid-transfer), as fast as they can, against `t`.
+fn disconnect_storm(d: Duration, t: Target, label: &'static str) -> Report {
     let addr = t.srv.sock();
     let stop = Arc::new(AtomicBool::new(false));
     let good = good_echo_client(addr, stop.clone());
@@ -241,7 +258,7 @@ fn disconnect_storm(d: Duration) -> Report {
         n.load(Ordering::Relaxed),
         d.as_secs_f64()
     );
-    t.finish("disconnect-storm", load, good)
+    t.finish(label, load, good)
 }
 
 /// 1,000 clients that trickle a request head one byte at a time and never
@@ -396,8 +413,7 @@ fn wave(pid: u32, addr: SocketAddr, n: usize, d: Duration) -> (usize, usize) {
 }
 
 /// Connect, echo, close, as fast as four clients go.
-fn churn(d: Duration) -> Report {
-    let t = Target::start("echo-tcp", TCP, &["127.0.0.1:0"]);
+fn churn(d: Duration, t: Target, label: &'static str) -> Report {
     let addr = t.srv.sock();
     let end = Instant::now() + d;
     let workers: Vec<_> = (0..4)
@@ -426,7 +442,7 @@ fn churn(d: Duration) -> Report {
         d.as_secs_f64(),
         (good.0 + good.1) as f64 / d.as_secs_f64()
     );
-    t.finish("churn", load, good)
+    t.finish(label, load, good)
 }
 
 /// Four sockets sending datagrams as fast as they can (never reading the
