@@ -16,7 +16,7 @@ TARGET_DIR := $(CURDIR)/target
 endif
 HOST := $(TARGET_DIR)/debug/wasio
 
-.PHONY: all setup build build-host build-guests test run conformance bench soak fuzz fuzz-setup fmt clippy lint clean
+.PHONY: all setup build build-host build-guests test run conformance tokio-conformance bench soak fuzz fuzz-setup fmt clippy lint clean
 
 all: build
 
@@ -87,6 +87,14 @@ conformance: build-host
 	fi
 	$(TARGET_DIR)/debug/conformance "$(WASI_TESTSUITE)"
 	$(TARGET_DIR)/debug/conformance --errno-mode-unix "$(WASI_TESTSUITE)"
+
+## tokio's own integration tests (the tokio crate Cargo.lock pins), each
+## file ported by the rename alone: built and run natively and under
+## `wasio run`, one test per process. Prints passed / failed / not
+## compiled per file; fails below the counts in
+## tests/tokio-conformance/expected.txt. Scope: tests/tokio-conformance/scope.txt.
+tokio-conformance: build-host
+	$(TARGET_DIR)/debug/tokio-conformance
 
 ## Benchmarks. The host is a release build; every program a row compares
 ## (the wasm guests, the native wasio builds and the tokio references) is

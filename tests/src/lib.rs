@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod soak;
+pub mod tokio_conformance;
 
 use std::path::PathBuf;
 
@@ -311,4 +312,44 @@ impl Drop for Server {
 pub fn skipped(test: &str, why: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// `argv` started as systemd starts a socket-activated service: `listener`
+/// becomes its fd 3, with `LISTEN_FDS=1` and `LISTEN_PID` set to the
+/// process's own pid (a shell moves the fd and `exec`s, so the pid is the
+/// service's). Drop the listener after spawning: the child holds it.
+pub fn socket_activated(listener: &std::net::TcpListener, argv: &[std::ffi::OsString]) -> Command {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let lfd = listener.as_raw_fd();
+    let mut c = Command::new("/bin/sh");
+    c.arg("-c")
+        .arg(if lfd == 3 {
+            r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@""#.to_string()
+        } else {
+            format!(r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3<&{lfd} {lfd}<&-"#)
+        })
+        .args(argv);
+    // SAFETY: only fcntl (async-signal-safe) runs between fork and exec;
+    // it lets the listener survive exec.
+    unsafe {
+        c.pre_exec(move || {
+            let l = std::os::fd::BorrowedFd::borrow_raw(lfd);
+            rustix::io::fcntl_setfd(l, rustix::io::FdFlags::empty())?;
+            Ok(())
+        });
+    }
+    c
+}
+
+/// Waits up to `limit` for `child` to exit; `None` if it is still running.
+pub fn wait_for(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            return Some(st);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }

@@ -574,18 +574,6 @@ fn sigterm_ends_the_drain_when_its_time_is_up() {
     assert_eq!(open.read(&mut b).unwrap_or(0), 0);
 }
 
-/// Waits up to `limit` for `child` to exit.
-fn wait_for(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let until = std::time::Instant::now() + limit;
-    while std::time::Instant::now() < until {
-        if let Some(st) = child.try_wait().unwrap() {
-            return Some(st);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
 #[test]
 fn wasio_compile_precompiles_a_component() {
     let dir = tempfile::tempdir().unwrap();

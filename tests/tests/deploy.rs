@@ -238,39 +238,52 @@ fn failing_workers_set_the_status() {
     );
 }
 
+/// A SIGTERM that reaches the process while one worker has not yet asked
+/// for it (worker 0 has, so the process no longer dies of it) still
+/// reaches that worker when it asks: both stop and the host exits 0.
+#[test]
+fn a_stop_before_a_worker_asks_still_reaches_it() {
+    let mut child = wasio_run()
+        .args(["--workers", "2"])
+        .arg(wasm("late-signal"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "waiting 0\n");
+    // Worker 1 asks a second from now.
+    sigterm(child.id());
+    let status = wait_for(&mut child, Duration::from_secs(60));
+    let _ = child.kill();
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}: {line}{rest}"
+    );
+    for w in ["stopped 0", "waiting 1", "stopped 1"] {
+        assert!(rest.contains(w), "{w} missing: {line}{rest}");
+    }
+}
+
 /// systemd socket activation: the listener at fd 3 (`LISTEN_FDS=1`,
 /// `LISTEN_PID` the host's pid) is the guest's preopened listener.
 #[test]
 fn a_socket_activated_host_serves() {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::process::CommandExt;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let lfd = listener.as_raw_fd();
-    // The shell moves the listener to fd 3 and execs the host with its
-    // own pid in LISTEN_PID, as systemd would start it.
-    let mut c = Command::new("/bin/sh");
-    c.arg("-c")
-        .arg(if lfd == 3 {
-            r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@""#.to_string()
-        } else {
-            format!(r#"LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3<&{lfd} {lfd}<&-"#)
-        })
-        .arg(wasio_bin())
-        .arg("run")
-        .arg("--cache-dir")
-        .arg(test_cache_dir())
-        .arg(wasm("echo-preopened"))
-        .args(["unused", "3"]);
-    // SAFETY: only fcntl (async-signal-safe) runs between fork and exec;
-    // it lets the listener survive exec.
-    unsafe {
-        c.pre_exec(move || {
-            let l = std::os::fd::BorrowedFd::borrow_raw(lfd);
-            rustix::io::fcntl_setfd(l, rustix::io::FdFlags::empty())?;
-            Ok(())
-        });
-    }
+    let argv = [
+        wasio_bin().into(),
+        "run".into(),
+        "--cache-dir".into(),
+        test_cache_dir().into(),
+        wasm("echo-preopened").into(),
+        "unused".into(),
+        "3".into(),
+    ];
+    let mut c = socket_activated(&listener, &argv);
     c.stdout(std::process::Stdio::piped());
     let mut child = c.spawn().unwrap();
     drop(listener);

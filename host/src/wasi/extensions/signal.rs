@@ -6,9 +6,10 @@
 //! delivery of it then stops the process at once, as the default would
 //! have: a guest that drains too slowly can still be stopped.
 
+use std::io::Write as _;
 use std::os::fd::AsRawFd as _;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -25,20 +26,37 @@ const SIGNAL_RIGHTS: Rights =
 
 /// Installs, once per signal and process, "the second delivery stops the
 /// process": a flag set by the first delivery, and the default action
-/// when it is already set.
-pub(crate) fn second_signal_stops(signal: i32) -> std::io::Result<()> {
-    static DONE: [OnceLock<std::result::Result<(), String>>; 2] =
+/// when it is already set. Returns that flag: whether the signal has been
+/// delivered.
+fn second_signal_stops(signal: i32) -> std::io::Result<Arc<AtomicBool>> {
+    static DONE: [OnceLock<std::result::Result<Arc<AtomicBool>, String>>; 2] =
         [OnceLock::new(), OnceLock::new()];
     let slot = &DONE[usize::from(signal == SIGTERM)];
     slot.get_or_init(|| {
         let seen = Arc::new(AtomicBool::new(false));
         signal_hook::flag::register_conditional_default(signal, Arc::clone(&seen))
-            .and_then(|_| signal_hook::flag::register(signal, seen))
-            .map(drop)
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&seen)))
+            .map(|_| seen)
             .map_err(|e| e.to_string())
     })
     .clone()
     .map_err(std::io::Error::other)
+}
+
+/// Takes `signal` (SIGINT or SIGTERM) over from its default action for
+/// the whole process and writes one byte to `write` per delivery from now
+/// on. A delivery that came before (to the process, while this instance
+/// was starting: another worker had taken the signal over) is written at
+/// once, so no instance misses a stop that reached the process.
+pub(crate) fn forward(signal: i32, write: UnixStream) -> std::io::Result<signal_hook::SigId> {
+    let seen = second_signal_stops(signal)?;
+    let early = write.try_clone()?;
+    let id = signal_hook::low_level::pipe::register(signal, write)?;
+    if seen.load(Ordering::SeqCst) {
+        // Non-blocking: a full pipe already says "delivered".
+        let _ = (&early).write(&[1]);
+    }
+    Ok(id)
 }
 
 impl WasiCtx {
@@ -80,8 +98,7 @@ impl WasiCtx {
         d.flags = FDFLAGS_NONBLOCK;
         let fd = self.table.push(d)?;
         self.table.hold_extra(1)?;
-        let registered = second_signal_stops(signo)
-            .and_then(|()| signal_hook::low_level::pipe::register(signo, write));
+        let registered = forward(signo, write);
         match registered {
             Ok(id) => {
                 self.signal_ids.push((raw, id));

@@ -197,90 +197,19 @@ impl WasiCtx {
             };
             Object::Dir(sub)
         } else {
-            let mut opts = OpenOptions::new();
-            let want_read = base & (RIGHTS_FD_READ | RIGHTS_FD_READDIR) != 0;
-            opts.read(want_read || !want_write)
-                .write(want_write)
-                .truncate(trunc)
-                .follow(follow_mode)
-                .maybe_dir(true);
-            if creat && oflags & OFLAGS_EXCL != 0 {
-                opts.create_new(true);
-            } else if creat {
-                opts.create(true);
-            }
-            if fdflags & FDFLAGS_SYNC != 0 {
-                opts.sync(true);
-            }
-            if fdflags & FDFLAGS_DSYNC != 0 {
-                opts.dsync(true);
-            }
-            if fdflags & FDFLAGS_RSYNC != 0 {
-                opts.rsync(true);
-            }
-            if (trunc || creat) && !want_write {
-                // cap-std (like std) refuses O_CREAT/O_TRUNC without write
-                // access. Open the host fd writable; the guest's rights
-                // still forbid writing through it.
-                opts.write(true);
-            }
-            // Never block in open(2): a FIFO waits for its partner below,
-            // within the deadline (regular files ignore the flag).
-            opts.nonblock(true);
-            let guest_blocks = fdflags & FDFLAGS_NONBLOCK == 0;
-            let file = match dir.open_with(path, &opts) {
-                Ok(f) => f,
-                // A write-only open of a FIFO without a reader.
-                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NXIO.raw_os_error()) => {
-                    if !guest_blocks {
-                        return Err(ERRNO_NXIO.into());
-                    }
-                    let mut o_path = OpenOptions::new();
-                    o_path
-                        .read(true)
-                        .follow(follow_mode)
-                        .custom_flags(rustix::fs::OFlags::PATH.bits() as i32);
-                    let inode = dir.open_with(path, &o_path).map_err(|e| escape(path, e))?;
-                    if !fifo::is_fifo(inode.as_fd())? {
-                        return Err(ERRNO_NXIO.into());
-                    }
+            let opts = file_options(base, oflags, fdflags, follow_mode);
+            match open_non_dir(dir, path, &opts, follow_mode, base, oflags, fdflags)? {
+                NonDir::Opened(object) => object,
+                NonDir::Fifo(inode, write) => {
                     return self.finish_fifo_open(
                         mem,
                         inode.as_fd(),
-                        true,
+                        write,
                         out,
                         base & mask,
                         fdflags,
                     );
                 }
-                Err(e) => return Err(escape(path, e)),
-            };
-            if fdflags & FDFLAGS_APPEND != 0 {
-                // Set after opening: cap-std (like std) refuses
-                // O_APPEND together with O_TRUNC, which POSIX allows.
-                let os = rustix::fs::fcntl_getfl(&file)?;
-                rustix::fs::fcntl_setfl(&file, os | rustix::fs::OFlags::APPEND)?;
-            }
-            // One fstat decides what was opened.
-            let kind = file.metadata()?.file_type();
-            if kind.is_dir() {
-                Object::Dir(Dir::from_std_file(file.into_std()))
-            } else if kind.is_fifo() || kind.is_char_device() {
-                let read_only = !(want_write || trunc || creat);
-                if read_only && guest_blocks && kind.is_fifo() {
-                    // open(2) would wait for a writer.
-                    return self.finish_fifo_open(
-                        mem,
-                        file.as_fd(),
-                        false,
-                        out,
-                        base & mask,
-                        fdflags,
-                    );
-                }
-                Object::Pipe(file.into_std().into())
-            } else {
-                Object::File(file)
             }
         };
         let (b, i) = match opened {
@@ -443,6 +372,102 @@ fn lookup_follow(flags: u32) -> Result<bool> {
         return Err(ERRNO_INVAL.into());
     }
     Ok(flags & LOOKUPFLAGS_SYMLINK_FOLLOW != 0)
+}
+
+/// What opening a path that is not asked to be a directory gave.
+enum NonDir {
+    /// The object to install: a file, a directory, a pipe or a device.
+    Opened(Object),
+    /// A FIFO whose open would wait for the other end (writing if `true`):
+    /// the inode, opened `O_PATH`, or non-blocking for reading.
+    Fifo(cap_std::fs::File, bool),
+}
+
+/// The open(2) options for a `path_open` of a non-directory: access from
+/// the rights asked for, creation and truncation from `oflags`, the sync
+/// flags from `fdflags`. Never blocking: a FIFO waits for its partner
+/// after the open, within the deadline (regular files ignore the flag).
+fn file_options(base: Rights, oflags: u16, fdflags: u16, follow: FollowSymlinks) -> OpenOptions {
+    let creat = oflags & OFLAGS_CREAT != 0;
+    let trunc = oflags & OFLAGS_TRUNC != 0;
+    let want_write = base & WRITE_RIGHTS != 0;
+    let want_read = base & (RIGHTS_FD_READ | RIGHTS_FD_READDIR) != 0;
+    let mut opts = OpenOptions::new();
+    opts.read(want_read || !want_write)
+        .write(want_write)
+        .truncate(trunc)
+        .follow(follow)
+        .maybe_dir(true)
+        .nonblock(true);
+    if creat && oflags & OFLAGS_EXCL != 0 {
+        opts.create_new(true);
+    } else if creat {
+        opts.create(true);
+    }
+    opts.sync(fdflags & FDFLAGS_SYNC != 0)
+        .dsync(fdflags & FDFLAGS_DSYNC != 0)
+        .rsync(fdflags & FDFLAGS_RSYNC != 0);
+    if (trunc || creat) && !want_write {
+        // cap-std (like std) refuses O_CREAT/O_TRUNC without write access.
+        // Open the host fd writable; the guest's rights still forbid
+        // writing through it.
+        opts.write(true);
+    }
+    opts
+}
+
+/// Opens `path` under `dir` with `opts` and decides, with one fstat, what
+/// it is. A FIFO the guest opens blocking comes back as
+/// [`NonDir::Fifo`], to wait for its other end.
+fn open_non_dir(
+    dir: &Dir,
+    path: &str,
+    opts: &OpenOptions,
+    follow: FollowSymlinks,
+    base: Rights,
+    oflags: u16,
+    fdflags: u16,
+) -> Result<NonDir> {
+    let guest_blocks = fdflags & FDFLAGS_NONBLOCK == 0;
+    let file = match dir.open_with(path, opts) {
+        Ok(f) => f,
+        // A write-only open of a FIFO without a reader.
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NXIO.raw_os_error()) => {
+            if !guest_blocks {
+                return Err(ERRNO_NXIO.into());
+            }
+            let mut o_path = OpenOptions::new();
+            o_path
+                .read(true)
+                .follow(follow)
+                .custom_flags(rustix::fs::OFlags::PATH.bits() as i32);
+            let inode = dir.open_with(path, &o_path).map_err(|e| escape(path, e))?;
+            if !fifo::is_fifo(inode.as_fd())? {
+                return Err(ERRNO_NXIO.into());
+            }
+            return Ok(NonDir::Fifo(inode, true));
+        }
+        Err(e) => return Err(escape(path, e)),
+    };
+    if fdflags & FDFLAGS_APPEND != 0 {
+        // Set after opening: cap-std (like std) refuses O_APPEND together
+        // with O_TRUNC, which POSIX allows.
+        let os = rustix::fs::fcntl_getfl(&file)?;
+        rustix::fs::fcntl_setfl(&file, os | rustix::fs::OFlags::APPEND)?;
+    }
+    let kind = file.metadata()?.file_type();
+    Ok(NonDir::Opened(if kind.is_dir() {
+        Object::Dir(Dir::from_std_file(file.into_std()))
+    } else if kind.is_fifo() || kind.is_char_device() {
+        let writes = base & WRITE_RIGHTS != 0 || oflags & (OFLAGS_TRUNC | OFLAGS_CREAT) != 0;
+        if !writes && guest_blocks && kind.is_fifo() {
+            // open(2) would wait for a writer.
+            return Ok(NonDir::Fifo(file, false));
+        }
+        Object::Pipe(file.into_std().into())
+    } else {
+        Object::File(file)
+    }))
 }
 
 #[cfg(test)]

@@ -137,8 +137,7 @@ impl IoState {
         let token = self.reactor.register(read.as_raw_fd())?;
         let mut ids = Vec::new();
         for sig in [SIGTERM, SIGINT] {
-            crate::wasi::extensions::signal::second_signal_stops(sig)?;
-            ids.push(signal_hook::low_level::pipe::register(
+            ids.push(crate::wasi::extensions::signal::forward(
                 sig,
                 write.try_clone()?,
             )?);

@@ -504,3 +504,53 @@ impl HostOutputStream for Io<'_> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+    use std::os::fd::AsRawFd as _;
+    use std::time::Duration;
+
+    use super::super::io::IoState;
+    use super::*;
+
+    /// An output stream dropped while the kernel still refuses part of a
+    /// write lingers: the held bytes reach the peer once it reads, then
+    /// the connection closes (the peer sees the end).
+    #[test]
+    fn a_dropped_stream_still_delivers_what_it_held() {
+        let mut state = IoState::new(
+            Arc::default(),
+            Arc::default(),
+            None,
+            false,
+            Duration::ZERO,
+            16,
+        )
+        .unwrap();
+        let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let token = state.reactor.register(ours.as_raw_fd()).unwrap();
+        let mut out = TcpOut::new(Arc::new(OwnedFd::from(ours)), token);
+        state.reactor.turn(Some(Duration::ZERO)).unwrap();
+        // Write, as the guest would after each check-write, until the
+        // peer's buffer is full and the stream holds a remainder.
+        let chunk: Vec<u8> = (0..CHUNK).map(|i| (i % 251) as u8).collect();
+        let mut written = 0;
+        while out.check_write(&mut state.reactor).unwrap() > 0 {
+            out.write(&mut state.reactor, &chunk).unwrap();
+            written += chunk.len();
+        }
+        assert!(out.sent < out.pending.len(), "nothing held back");
+        state.linger(out);
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            peer.read_to_end(&mut got).unwrap();
+            got
+        });
+        state.drain_lingering(Duration::from_secs(30));
+        let got = reader.join().unwrap();
+        assert_eq!(got.len(), written);
+        assert!(got.chunks(CHUNK).all(|c| c == &chunk[..c.len()]));
+    }
+}
