@@ -65,6 +65,27 @@ impl Queue {
 pub(crate) struct Inner {
     pub(crate) queue: Arc<Queue>,
     pub(crate) reactor: RefCell<Reactor>,
+    /// Wakes put off until the current batch of tasks has run (a task
+    /// that yields goes after the others, and after a look at I/O), as
+    /// tokio's scheduler defers them.
+    deferred: RefCell<Vec<Waker>>,
+}
+
+/// Wakes `waker` once the runtime has run the tasks already queued and
+/// looked at I/O; at once outside a runtime. For a task that yields: it
+/// must not run again before the others (tokio's `yield_now`, and a task
+/// whose budget is spent).
+pub(crate) fn defer(waker: &Waker) {
+    let kept = CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(inner) => {
+            inner.deferred.borrow_mut().push(waker.clone());
+            true
+        }
+        None => false,
+    });
+    if !kept {
+        waker.wake_by_ref();
+    }
 }
 
 thread_local! {
@@ -146,6 +167,7 @@ impl Runtime {
             inner: Rc::new(Inner {
                 queue,
                 reactor: RefCell::new(reactor),
+                deferred: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -183,8 +205,14 @@ impl Runtime {
                 r.run();
                 ran += 1;
             }
-            let busy = !self.inner.queue.is_empty() || main.woken.load(Ordering::SeqCst);
+            let deferred = std::mem::take(&mut *self.inner.deferred.borrow_mut());
+            let busy = !self.inner.queue.is_empty()
+                || main.woken.load(Ordering::SeqCst)
+                || !deferred.is_empty();
             self.park(busy);
+            for w in deferred {
+                w.wake();
+            }
         }
     }
 

@@ -526,3 +526,84 @@ async fn short_reads_never_miss_data_or_eof() {
         assert_eq!(&buf[..n], &[i]);
     }
 }
+
+/// `try_write_vectored` sends its buffers in order, in one send.
+#[wasio::test]
+async fn try_write_vectored_gathers_in_order() {
+    let (c, mut s) = pair().await;
+    c.writable().await.unwrap();
+    let parts = [&b"one "[..], b"", b"two ", b"three"];
+    let slices: Vec<std::io::IoSlice<'_>> =
+        parts.iter().map(|p| std::io::IoSlice::new(p)).collect();
+    let n = c.try_write_vectored(&slices).unwrap();
+    assert_eq!(n, 13);
+    drop(c);
+    let mut got = String::new();
+    s.read_to_string(&mut got).await.unwrap();
+    assert_eq!(got, "one two three");
+}
+
+/// `set_zero_linger` closes with a reset: the peer's read fails with
+/// `ConnectionReset` instead of seeing the end of the stream.
+#[wasio::test]
+async fn set_zero_linger_closes_with_a_reset() {
+    let (c, mut s) = pair().await;
+    c.set_zero_linger().unwrap();
+    assert_eq!(c.linger().unwrap(), Some(Duration::ZERO));
+    drop(c);
+    let mut buf = [0u8; 8];
+    let e = s.read(&mut buf).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}");
+}
+
+/// std's sockets convert with `try_from`, as into tokio's (natively: std
+/// cannot open sockets on wasm32-wasip1).
+#[cfg(not(target_os = "wasi"))]
+#[wasio::test]
+async fn std_sockets_convert_with_try_from() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let l = TcpListener::try_from(l).unwrap();
+    let c = std::net::TcpStream::connect(addr).unwrap();
+    let mut c = TcpStream::try_from(c).unwrap();
+    let (mut s, _) = l.accept().await.unwrap();
+    c.write_all(b"hi").await.unwrap();
+    let mut buf = [0u8; 2];
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"hi");
+    let u = UdpSocket::try_from(std::net::UdpSocket::bind("127.0.0.1:0").unwrap()).unwrap();
+    assert!(u.local_addr().unwrap().port() != 0);
+}
+
+/// The budget: an always-ready loop of `consume_budget` yields every 128
+/// rounds, so another task gets to run; inside `unconstrained` it does
+/// not.
+#[wasio::test]
+async fn the_budget_yields_and_unconstrained_does_not() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasio::task::coop;
+    let ran = Rc::new(Cell::new(0u32));
+    let r = ran.clone();
+    let other = wasio::spawn(async move {
+        loop {
+            r.set(r.get() + 1);
+            wasio::task::yield_now().await;
+        }
+    });
+    wasio::task::yield_now().await;
+    let before = ran.get();
+    coop::unconstrained(async {
+        for _ in 0..1000 {
+            coop::consume_budget().await;
+        }
+    })
+    .await;
+    assert_eq!(ran.get(), before, "unconstrained yielded");
+    for _ in 0..1000 {
+        coop::consume_budget().await;
+    }
+    assert!(ran.get() >= before + 7, "{} -> {}", before, ran.get());
+    assert!(coop::has_budget_remaining());
+    other.abort();
+}

@@ -121,6 +121,11 @@ pub(crate) fn try_send(io: &Io, buf: &[u8]) -> io::Result<usize> {
     io.try_io(Direction::Write, |s| sys::net::send(&s.0, buf))
 }
 
+/// One gathering send of `bufs`, without waiting.
+pub(crate) fn try_send_vectored(io: &Io, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    io.try_io(Direction::Write, |s| sys::net::send_vectored(&s.0, bufs))
+}
+
 /// Waits until any direction in `interest` is ready.
 pub(crate) async fn ready(io: &Io, interest: Interest) -> io::Result<Ready> {
     std::future::poll_fn(|cx| poll_ready(io, cx, interest)).await
@@ -340,6 +345,12 @@ macro_rules! stream_try_methods {
         /// does).
         pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
             $crate::net::socket::try_send(&self.io, buf)
+        }
+
+        /// Writes what fits now of `bufs`, in order, in one send, without
+        /// waiting (`WouldBlock` if nothing fits).
+        pub fn try_write_vectored(&self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            $crate::net::socket::try_send_vectored(&self.io, bufs)
         }
     };
 }

@@ -251,6 +251,12 @@ impl TcpStream {
         sys::sockopt::set_linger(self.fd(), d)
     }
 
+    /// Closes with a reset instead of a FIN: `SO_LINGER` with a zero
+    /// timeout, as tokio's `set_zero_linger`.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(std::time::Duration::ZERO))
+    }
+
     /// `SO_LINGER`.
     pub fn linger(&self) -> io::Result<Option<std::time::Duration>> {
         sys::sockopt::linger(self.fd())
@@ -349,3 +355,21 @@ pub type OwnedReadHalf = super::halves::OwnedReadHalf<TcpStream>;
 pub type OwnedWriteHalf = super::halves::OwnedWriteHalf<TcpStream>;
 /// Halves of two different streams given to `reunite`.
 pub type ReuniteError = super::halves::ReuniteError<TcpStream>;
+
+impl TryFrom<std::net::TcpStream> for TcpStream {
+    type Error = io::Error;
+
+    /// [`TcpStream::from_std`].
+    fn try_from(s: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(s)
+    }
+}
+
+impl TryFrom<std::net::TcpListener> for TcpListener {
+    type Error = io::Error;
+
+    /// [`TcpListener::from_std`].
+    fn try_from(l: std::net::TcpListener) -> io::Result<TcpListener> {
+        TcpListener::from_std(l)
+    }
+}

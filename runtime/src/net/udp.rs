@@ -242,3 +242,12 @@ impl AsRawFd for UdpSocket {
         self.io.fd()
     }
 }
+
+impl TryFrom<std::net::UdpSocket> for UdpSocket {
+    type Error = io::Error;
+
+    /// [`UdpSocket::from_std`].
+    fn try_from(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        UdpSocket::from_std(s)
+    }
+}

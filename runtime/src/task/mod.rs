@@ -7,6 +7,7 @@
 //! already local.
 
 mod blocking;
+pub mod coop;
 mod join;
 mod join_set;
 
@@ -20,6 +21,7 @@ use futures_util::future::Abortable;
 use futures_util::FutureExt as _;
 
 pub use blocking::spawn_blocking;
+pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub use join_set::JoinSet;
 
@@ -103,7 +105,9 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.0 = true;
-        cx.waker().wake_by_ref();
+        // Runs again after the tasks already queued, and after a look at
+        // I/O, as with tokio's scheduler.
+        crate::runtime::defer(cx.waker());
         Poll::Pending
     }
 }

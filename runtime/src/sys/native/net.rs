@@ -78,6 +78,17 @@ pub(crate) fn send(s: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::net::send(s, buf, SendFlags::NOSIGNAL)?)
 }
 
+/// One send gathering `bufs` in order (`sendmsg`, no SIGPIPE).
+pub(crate) fn send_vectored(s: &OwnedFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    let mut control = rustix::net::SendAncillaryBuffer::default();
+    Ok(rustix::net::sendmsg(
+        s,
+        bufs,
+        &mut control,
+        SendFlags::NOSIGNAL,
+    )?)
+}
+
 pub(crate) fn recv_from(
     s: &OwnedFd,
     buf: &mut [u8],

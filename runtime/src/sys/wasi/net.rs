@@ -186,6 +186,20 @@ pub(crate) fn send(s: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
         .map_err(|e| io::Error::from_raw_os_error(e.raw() as i32))
 }
 
+/// One `sock_send` gathering `bufs` in order.
+pub(crate) fn send_vectored(s: &OwnedFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    let iov: Vec<wasi::Ciovec> = bufs
+        .iter()
+        .map(|b| wasi::Ciovec {
+            buf: b.as_ptr(),
+            buf_len: b.len(),
+        })
+        .collect();
+    // SAFETY: each iovec points into one of `bufs`, which outlive the call.
+    unsafe { wasi::sock_send(fd(s), &iov, 0) }
+        .map_err(|e| io::Error::from_raw_os_error(e.raw() as i32))
+}
+
 pub(crate) fn recv_from(
     s: &OwnedFd,
     buf: &mut [u8],
