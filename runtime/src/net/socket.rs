@@ -121,6 +121,11 @@ pub(crate) fn try_send(io: &Io, buf: &[u8]) -> io::Result<usize> {
     io.try_io(Direction::Write, |s| sys::net::send(&s.0, buf))
 }
 
+/// One scattering receive into `bufs`, without waiting.
+pub(crate) fn try_recv_vectored(io: &Io, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+    io.try_io(Direction::Read, |s| sys::net::recv_vectored(&s.0, bufs))
+}
+
 /// One gathering send of `bufs`, without waiting.
 pub(crate) fn try_send_vectored(io: &Io, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
     io.try_io(Direction::Write, |s| sys::net::send_vectored(&s.0, bufs))
@@ -334,6 +339,15 @@ macro_rules! stream_try_methods {
         /// nothing is). See `readable` for the usual loop.
         pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
             $crate::net::socket::try_recv(&self.io, buf)
+        }
+
+        /// Reads what is there now into `bufs`, in order, in one receive,
+        /// without waiting (`WouldBlock` if nothing is).
+        pub fn try_read_vectored(
+            &self,
+            bufs: &mut [std::io::IoSliceMut<'_>],
+        ) -> std::io::Result<usize> {
+            $crate::net::socket::try_recv_vectored(&self.io, bufs)
         }
 
         /// Reads into `buf`'s spare capacity, without waiting.

@@ -78,6 +78,12 @@ pub(crate) fn send(s: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::net::send(s, buf, SendFlags::NOSIGNAL)?)
 }
 
+/// One receive scattering into `bufs` in order (`recvmsg`).
+pub(crate) fn recv_vectored(s: &OwnedFd, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+    let mut control = rustix::net::RecvAncillaryBuffer::default();
+    Ok(rustix::net::recvmsg(s, bufs, &mut control, RecvFlags::empty())?.bytes)
+}
+
 /// One send gathering `bufs` in order (`sendmsg`, no SIGPIPE).
 pub(crate) fn send_vectored(s: &OwnedFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
     let mut control = rustix::net::SendAncillaryBuffer::default();

@@ -186,6 +186,28 @@ pub(crate) fn send(s: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
         .map_err(|e| io::Error::from_raw_os_error(e.raw() as i32))
 }
 
+/// Receives into `bufs` in order: the host's `sock_recv` fills only the
+/// first non-empty iovec, so a filled buffer is followed by a receive into
+/// the next, until one comes back short (what was there is taken).
+pub(crate) fn recv_vectored(s: &OwnedFd, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+    let mut total = 0;
+    for b in bufs.iter_mut().filter(|b| !b.is_empty()) {
+        match recv(s, b, false) {
+            Ok(n) => {
+                total += n;
+                if n < b.len() {
+                    break;
+                }
+            }
+            // What came before the error is the answer; the error shows
+            // again on the next call.
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
+}
+
 /// One `sock_send` gathering `bufs` in order.
 pub(crate) fn send_vectored(s: &OwnedFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
     let iov: Vec<wasi::Ciovec> = bufs
