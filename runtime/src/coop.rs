@@ -8,10 +8,12 @@ use std::task::{Context, Poll};
 /// Units a task may spend per poll, as tokio's.
 pub(crate) const BUDGET: u32 = 128;
 
+/// The budget inside [`crate::task::coop::unconstrained`]: more than one
+/// poll can spend, and put back as it was afterwards.
+const UNLIMITED: u32 = u32::MAX;
+
 thread_local! {
     static LEFT: Cell<u32> = const { Cell::new(BUDGET) };
-    /// Inside [`crate::task::coop::unconstrained`]: nothing is spent.
-    static UNCONSTRAINED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Called by the executor before it polls a task.
@@ -22,9 +24,6 @@ pub(crate) fn reset() {
 /// Spends one unit; when the task's budget is gone, schedules it again and
 /// returns `Pending`.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    if UNCONSTRAINED.with(Cell::get) {
-        return Poll::Ready(());
-    }
     LEFT.with(|l| {
         let left = l.get();
         if left == 0 {
@@ -40,17 +39,18 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
 
 /// Whether the running task has budget left (always, when unconstrained).
 pub(crate) fn has_budget_remaining() -> bool {
-    UNCONSTRAINED.with(Cell::get) || LEFT.with(Cell::get) > 0
+    LEFT.with(Cell::get) > 0
 }
 
-/// Runs `f` with budgeting off (restored after, even on a panic).
+/// Runs `f` with budgeting off: what it spends is put back after (even on
+/// a panic), so it neither yields nor uses the task's budget.
 pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
+    struct Restore(u32);
     impl Drop for Restore {
         fn drop(&mut self) {
-            UNCONSTRAINED.with(|u| u.set(self.0));
+            LEFT.with(|l| l.set(self.0));
         }
     }
-    let _restore = Restore(UNCONSTRAINED.with(|u| u.replace(true)));
+    let _restore = Restore(LEFT.with(|l| l.replace(UNLIMITED)));
     f()
 }

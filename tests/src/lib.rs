@@ -353,3 +353,12 @@ pub fn wait_for(child: &mut Child, limit: Duration) -> Option<std::process::Exit
     }
     None
 }
+
+/// The status code of an HTTP/1 response's text (panics on anything else).
+pub fn http_status(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"))
+}

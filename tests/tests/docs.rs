@@ -291,12 +291,7 @@ fn get(port: u16, path: &str, child: &mut std::process::Child) -> (u16, String) 
     .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let status = out
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {out:?}"));
-    (status, out)
+    (http_status(&out), out)
 }
 
 /// Sends SIGTERM and waits for the exit (up to LIMIT: a test asserts the

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use wasio_tests::tokio_conformance::{declared_tests, parse_scope, port, Scope};
-use wasio_tests::{target_dir, test_cache_dir, wasio_bin};
+use wasio_tests::{run, target_dir, test_cache_dir, wasio_bin};
 
 /// How long one test may take before it counts as hung (failed).
 const TEST_LIMIT: Duration = Duration::from_secs(30);
@@ -384,15 +384,12 @@ fn run_all(
 /// Ok(true) passed, Ok(false) ignored, Err(why) failed.
 fn run_test(platform: Platform, exe: &Path, test: &str, scratch: &Path) -> Result<bool, String> {
     let mut c = runner(platform, exe, scratch);
-    c.args(["--exact", test, "--test-threads", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = c.spawn().map_err(|e| format!("spawn: {e}"))?;
-    let out = wait_with_limit(child, TEST_LIMIT);
-    let Some(out) = out else {
+    c.args(["--exact", test, "--test-threads", "1"]);
+    let started = std::time::Instant::now();
+    let out = run(&mut c, TEST_LIMIT);
+    if started.elapsed() >= TEST_LIMIT {
         return Err(format!("hung: no result within {} s", TEST_LIMIT.as_secs()));
-    };
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.success() && stdout.contains("test result: ok. 1 passed") {
         return Ok(true);
@@ -401,58 +398,21 @@ fn run_test(platform: Platform, exe: &Path, test: &str, scratch: &Path) -> Resul
         return Ok(false);
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let why = stdout
-        .lines()
-        .chain(stderr.lines())
-        .find(|l| l.contains("panicked at") || l.contains("error") || l.contains("trapped"))
-        .map(|l| {
-            // The line after "panicked at FILE:" is the message.
-            let all: Vec<&str> = stdout.lines().chain(stderr.lines()).collect();
-            let i = all.iter().position(|x| x == &l).unwrap_or(0);
-            match all.get(i + 1) {
-                Some(next) if l.contains("panicked at") => format!("{} {}", l.trim(), next.trim()),
-                _ => l.trim().to_string(),
-            }
-        })
-        .unwrap_or_else(|| format!("exit {}", out.status));
-    Err(why)
-}
-
-fn wait_with_limit(
-    mut child: std::process::Child,
-    limit: Duration,
-) -> Option<std::process::Output> {
-    use std::io::Read as _;
-    let mut so = child.stdout.take()?;
-    let mut se = child.stderr.take()?;
-    let t_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = so.read_to_end(&mut b);
-        b
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = se.read_to_end(&mut b);
-        b
-    });
-    let end = std::time::Instant::now() + limit;
-    let status = loop {
-        if let Ok(Some(st)) = child.try_wait() {
-            break Some(st);
+    let lines: Vec<&str> = stdout.lines().chain(stderr.lines()).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("panicked at") || l.contains("error") || l.contains("trapped"));
+    Err(match at {
+        // The line after "panicked at FILE:" is the message.
+        Some(i) if lines[i].contains("panicked at") => {
+            format!(
+                "{} {}",
+                lines[i].trim(),
+                lines.get(i + 1).unwrap_or(&"").trim()
+            )
         }
-        if std::time::Instant::now() >= end {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let stdout = t_out.join().unwrap_or_default();
-    let stderr = t_err.join().unwrap_or_default();
-    Some(std::process::Output {
-        status: status?,
-        stdout,
-        stderr,
+        Some(i) => lines[i].trim().to_string(),
+        None => format!("exit {}", out.status),
     })
 }
 
@@ -529,7 +489,7 @@ fn expected(path: &Path) -> Result<BTreeMap<String, usize>> {
     Ok(out)
 }
 
-fn run() -> Result<bool> {
+fn run_suite() -> Result<bool> {
     let o = options()?;
     let root = root();
     let scope_text = std::fs::read_to_string(root.join("tests/tokio-conformance/scope.txt"))
@@ -628,7 +588,7 @@ fn run() -> Result<bool> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    match run_suite() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {

@@ -146,6 +146,20 @@ impl IoState {
         Ok(())
     }
 
+    /// A state for unit tests: no policy, no deadline, 16 sockets.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        Self::new(
+            Arc::default(),
+            Arc::default(),
+            None,
+            false,
+            Duration::ZERO,
+            16,
+        )
+        .expect("a reactor")
+    }
+
     /// Remembers a listening socket (to stop it at a stop signal).
     pub(crate) fn listening(&mut self, fd: &Arc<OwnedFd>) {
         self.listeners.retain(|w| w.strong_count() > 0);
@@ -588,15 +602,7 @@ mod tests {
     }
 
     fn state() -> IoState {
-        IoState::new(
-            Arc::default(),
-            Arc::default(),
-            None,
-            false,
-            Duration::ZERO,
-            16,
-        )
-        .unwrap()
+        IoState::for_tests()
     }
 
     /// A wait with wasio's and wasmtime-wasi's pollables in one list ends

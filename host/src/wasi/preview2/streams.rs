@@ -519,15 +519,7 @@ mod tests {
     /// the connection closes (the peer sees the end).
     #[test]
     fn a_dropped_stream_still_delivers_what_it_held() {
-        let mut state = IoState::new(
-            Arc::default(),
-            Arc::default(),
-            None,
-            false,
-            Duration::ZERO,
-            16,
-        )
-        .unwrap();
+        let mut state = IoState::for_tests();
         let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
         let token = state.reactor.register(ours.as_raw_fd()).unwrap();
