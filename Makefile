@@ -16,7 +16,7 @@ TARGET_DIR := $(CURDIR)/target
 endif
 HOST := $(TARGET_DIR)/debug/wasio
 
-.PHONY: all setup build build-host build-guests test run conformance tokio-conformance bench soak fuzz fuzz-setup fmt clippy lint clean
+.PHONY: all setup build build-host build-guests test test-musl run conformance tokio-conformance bench soak fuzz fuzz-setup fmt clippy lint clean
 
 all: build
 
@@ -65,6 +65,11 @@ test: build
 	mkdir -p $(WASM_TMP)
 	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(WASM_RUNNER)" $(CARGO) test -p wasio --target $(WASM_TARGET)
 	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(WASM_RUNNER_ONEOFF)" $(CARGO) test -p wasio --target $(WASM_TARGET)
+
+## docs/deploy.md's static musl build, built and run (minutes cold; needs
+## musl-tools and the x86_64-unknown-linux-musl target, as the recipe says).
+test-musl: build-host
+	WASIO_TEST_MUSL=1 $(CARGO) test -p wasio-tests --test docs deploy_musl
 
 ## The main demo: a guest doing file and socket work under the host.
 ## Builds only what it runs: the host, the demo driver and its guests.
