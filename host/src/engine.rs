@@ -89,6 +89,15 @@ pub struct HostEngine {
 pub fn engine(cache_dir: Option<&Path>, interruptible: bool) -> Result<HostEngine> {
     let mut config = Config::new();
     config.epoch_interruption(interruptible);
+    // `WASIO_PROFILE=perfmap`: `perf report` names the guest's functions
+    // (wasmtime writes /tmp/perf-PID.map as code is loaded).
+    match std::env::var("WASIO_PROFILE").as_deref() {
+        Ok("perfmap") => {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        Ok(other) => anyhow::bail!("WASIO_PROFILE={other}: the one profiler is `perfmap`"),
+        Err(_) => {}
+    }
     let engine = Engine::new(&config)
         .map_err(anyhow::Error::from)
         .context("configuring wasmtime")?;

@@ -129,6 +129,44 @@ fn exit_status_and_traps() {
     );
 }
 
+/// `WASIO_PROFILE=perfmap` writes the perf map naming the guest's
+/// functions; any other value is refused with a message.
+#[test]
+fn profile_writes_a_perf_map() {
+    let mut c = wasio_run();
+    c.env("WASIO_PROFILE", "perfmap");
+    let child = c
+        .arg(wasm("limits"))
+        .args(["exit", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let map = std::path::PathBuf::from(format!("/tmp/perf-{}.map", child.id()));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&map).unwrap_or_default();
+    let _ = std::fs::remove_file(&map);
+    assert!(
+        text.lines().any(|l| l.ends_with(" _start")),
+        "{} names the guest's functions: {text:.300}",
+        map.display()
+    );
+    let out = run(
+        wasio_run()
+            .env("WASIO_PROFILE", "vtune")
+            .arg(wasm("limits"))
+            .args(["exit", "0"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("WASIO_PROFILE=vtune: the one profiler is `perfmap`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn timeout_stops_a_spinning_guest() {
     let started = Instant::now();
