@@ -51,7 +51,8 @@
 
 mod coop;
 mod reactor;
-mod runtime;
+pub mod runtime;
+mod scoped;
 mod sys;
 
 pub mod fs;

@@ -5,7 +5,54 @@ use proc_macro::TokenStream;
 use quote::quote;
 use syn::{parse_macro_input, ItemFn};
 
-fn rewrite(item: ItemFn, test: bool) -> TokenStream {
+/// The runtime a `main` or `test` builds, from the attribute's arguments
+/// (tokio's: `flavor`, `worker_threads`, `start_paused`, `crate` are
+/// accepted; `name` and `unhandled_panic = "shutdown_runtime"` are
+/// applied).
+fn runtime(args: TokenStream) -> syn::Result<proc_macro2::TokenStream> {
+    use syn::parse::Parser;
+    let args = syn::punctuated::Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated
+        .parse(args)?;
+    let mut builder = quote!(::wasio::runtime::Builder::new_current_thread().enable_all());
+    for arg in &args {
+        let name = arg
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let text = match &arg.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => s.value(),
+            _ => String::new(),
+        };
+        match (name.as_str(), text.as_str()) {
+            ("unhandled_panic", "shutdown_runtime") => {
+                builder = quote!(#builder.unhandled_panic(
+                    ::wasio::runtime::UnhandledPanic::ShutdownRuntime
+                ));
+            }
+            ("unhandled_panic", "ignore") => {}
+            ("name", name) => builder = quote!(#builder.name(#name)),
+            ("unhandled_panic", _) => {
+                return Err(syn::Error::new_spanned(
+                    &arg.value,
+                    "unhandled_panic is \"ignore\" or \"shutdown_runtime\"",
+                ))
+            }
+            ("flavor" | "worker_threads" | "start_paused" | "crate", _) => {}
+            _ => return Err(syn::Error::new_spanned(&arg.path, "unknown argument")),
+        }
+    }
+    Ok(quote!(#builder.build().expect("wasio: cannot start the runtime")))
+}
+
+fn rewrite(args: TokenStream, item: ItemFn, test: bool) -> TokenStream {
+    let runtime = match runtime(args) {
+        Ok(r) => r,
+        Err(e) => return e.to_compile_error().into(),
+    };
     let ItemFn {
         attrs,
         vis,
@@ -26,9 +73,7 @@ fn rewrite(item: ItemFn, test: bool) -> TokenStream {
         #test_attr
         #(#attrs)*
         #vis #sig {
-            ::wasio::Runtime::new()
-                .expect("wasio: cannot start the runtime")
-                .block_on(async move #block)
+            #runtime.block_on(async move #block)
         }
     }
     .into()
@@ -43,8 +88,8 @@ fn rewrite(item: ItemFn, test: bool) -> TokenStream {
 /// }
 /// ```
 #[proc_macro_attribute]
-pub fn main(_args: TokenStream, item: TokenStream) -> TokenStream {
-    rewrite(parse_macro_input!(item as ItemFn), false)
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    rewrite(args, parse_macro_input!(item as ItemFn), false)
 }
 
 /// Runs an `async fn` test on a fresh wasio runtime.
@@ -56,6 +101,6 @@ pub fn main(_args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// ```
 #[proc_macro_attribute]
-pub fn test(_args: TokenStream, item: TokenStream) -> TokenStream {
-    rewrite(parse_macro_input!(item as ItemFn), true)
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    rewrite(args, parse_macro_input!(item as ItemFn), true)
 }

@@ -2,6 +2,7 @@
 //! (natively), or as plainly as the platform allows (wasm).
 
 use super::JoinHandle;
+use crate::runtime::Handle;
 
 /// Runs the blocking closure `f` and returns a handle to its result.
 ///
@@ -25,20 +26,33 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    imp::spawn_blocking(f)
+    spawn_blocking_on(&Handle::current(), f)
+}
+
+/// [`spawn_blocking`] with its task on `handle`'s runtime. Once that
+/// runtime is dropped, `f` is dropped unrun and the handle says cancelled.
+pub(crate) fn spawn_blocking_on<F, R>(handle: &Handle, f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    if handle.is_shut_down() {
+        drop(f);
+        return handle.spawn(async { unreachable!("a task spawned after shutdown never runs") });
+    }
+    imp::spawn_blocking(handle, f)
 }
 
 #[cfg(target_os = "wasi")]
 mod imp {
-    use super::super::spawn;
-    use super::JoinHandle;
+    use super::{Handle, JoinHandle};
 
-    pub(super) fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+    pub(super) fn spawn_blocking<F, R>(handle: &Handle, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        spawn(async move { f() })
+        handle.spawn(async move { f() })
     }
 }
 
@@ -49,8 +63,7 @@ mod imp {
     use std::sync::{Mutex, OnceLock};
     use std::time::Duration;
 
-    use super::super::spawn;
-    use super::JoinHandle;
+    use super::{Handle, JoinHandle};
 
     /// Most pool threads at once.
     const MAX_THREADS: usize = 64;
@@ -110,23 +123,30 @@ mod imp {
         let _ = p.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job);
     }
 
-    pub(super) fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+    pub(super) fn spawn_blocking<F, R>(handle: &Handle, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        submit(Box::new(move || {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-            let _ = tx.send(r);
-        }));
-        spawn(async move {
+        let task = handle.spawn(async move {
             match rx.await {
                 Ok(Ok(v)) => v,
                 // Resumed inside the task: `spawn` reports it as a panic.
                 Ok(Err(panic)) => std::panic::resume_unwind(panic),
                 Err(_) => panic!("the blocking pool dropped the job"),
             }
-        })
+        });
+        let id = task.id();
+        let handle = handle.clone();
+        submit(Box::new(move || {
+            // `task::id()` in `f` is its task's, and its runtime is
+            // current (`Handle::current`, `spawn_blocking`, `Handle::spawn`).
+            let _running = crate::task::id::Running::new(id);
+            let _enter = handle.enter();
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(r);
+        }));
+        task
     }
 }

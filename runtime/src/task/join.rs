@@ -6,12 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use std::cell::Cell;
-use std::rc::Rc;
+use super::wrap::Tracked;
+use super::Id;
 
 /// Why a task produced no output.
 pub struct JoinError {
     repr: Repr,
+    id: Id,
 }
 
 enum Repr {
@@ -20,15 +21,17 @@ enum Repr {
 }
 
 impl JoinError {
-    pub(crate) fn cancelled() -> Self {
+    pub(crate) fn cancelled(id: Id) -> Self {
         Self {
             repr: Repr::Cancelled,
+            id,
         }
     }
 
-    pub(crate) fn panic(p: Box<dyn Any + Send + 'static>) -> Self {
+    pub(crate) fn panic(id: Id, p: Box<dyn Any + Send + 'static>) -> Self {
         Self {
             repr: Repr::Panic(p),
+            id,
         }
     }
 
@@ -42,6 +45,11 @@ impl JoinError {
         matches!(self.repr, Repr::Panic(_))
     }
 
+    /// The id of the task.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
     /// The panic payload, to resume the panic elsewhere.
     ///
     /// # Panics
@@ -53,30 +61,47 @@ impl JoinError {
         }
     }
 
-    fn message(&self) -> String {
+    /// The panic payload, if the task panicked.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(p) => Ok(p),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic's message, when its payload is a string.
+    fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Cancelled => "task was cancelled".into(),
-            Repr::Panic(p) => {
-                let msg = p
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "Box<dyn Any>".into());
-                format!("task panicked: {msg}")
-            }
+            Repr::Panic(p) => p
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| p.downcast_ref::<String>().map(String::as_str)),
+            Repr::Cancelled => None,
         }
     }
 }
 
 impl fmt::Debug for JoinError {
+    /// As tokio's: `JoinError::Cancelled(Id(1))`,
+    /// `JoinError::Panic(Id(1), "message", ...)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JoinError({})", self.message())
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => write!(f, "JoinError::Cancelled({:?})", self.id),
+            (Repr::Panic(_), Some(m)) => write!(f, "JoinError::Panic({:?}, {m:?}, ...)", self.id),
+            (Repr::Panic(_), None) => write!(f, "JoinError::Panic({:?}, ...)", self.id),
+        }
     }
 }
 
 impl fmt::Display for JoinError {
+    /// As tokio's: `task 1 was cancelled`, `task 1 panicked with message
+    /// "message"`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => write!(f, "task {} was cancelled", self.id),
+            (Repr::Panic(_), Some(m)) => write!(f, "task {} panicked with message {m:?}", self.id),
+            (Repr::Panic(_), None) => write!(f, "task {} panicked", self.id),
+        }
     }
 }
 
@@ -84,7 +109,7 @@ impl std::error::Error for JoinError {}
 
 impl From<JoinError> for std::io::Error {
     fn from(e: JoinError) -> Self {
-        std::io::Error::other(e.message())
+        std::io::Error::other(e.to_string())
     }
 }
 
@@ -94,7 +119,7 @@ impl From<JoinError> for std::io::Error {
 /// handle then yields a cancelled [`JoinError`] (unless the task finished
 /// first).
 pub struct JoinHandle<T> {
-    task: Option<async_task::Task<Result<T, JoinError>>>,
+    task: Option<async_task::Task<Result<T, JoinError>, Id>>,
     abort: AbortHandle,
 }
 
@@ -102,19 +127,24 @@ pub struct JoinHandle<T> {
 /// [`JoinHandle::abort_handle`] or [`JoinSet::spawn`](crate::task::JoinSet::spawn).
 #[derive(Clone)]
 pub struct AbortHandle {
-    abort: futures_util::future::AbortHandle,
-    finished: Rc<Cell<bool>>,
+    task: Tracked,
+    id: Id,
 }
 
 impl AbortHandle {
     /// Cancels the task at its next await point (no effect once it ended).
     pub fn abort(&self) {
-        self.abort.abort();
+        self.task.abort();
     }
 
     /// Whether the task has ended (completed, panicked or aborted).
     pub fn is_finished(&self) -> bool {
-        self.finished.get()
+        self.task.is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.id
     }
 }
 
@@ -128,14 +158,22 @@ impl fmt::Debug for AbortHandle {
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(
-        task: async_task::Task<Result<T, JoinError>>,
-        abort: futures_util::future::AbortHandle,
-        finished: Rc<Cell<bool>>,
+        task: async_task::Task<Result<T, JoinError>, Id>,
+        id: Id,
+        tracked: &Tracked,
     ) -> Self {
         Self {
             task: Some(task),
-            abort: AbortHandle { abort, finished },
+            abort: AbortHandle {
+                task: tracked.clone(),
+                id,
+            },
         }
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.abort.id
     }
 
     /// A handle that can abort the task (and tell whether it ended)
@@ -177,6 +215,8 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         if let Some(t) = self.task.take() {
+            // An output not taken is dropped here, as the task's.
+            let _running = super::id::Running::new(self.abort.id);
             t.detach();
         }
     }

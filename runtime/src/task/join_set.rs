@@ -1,13 +1,13 @@
 //! [`JoinSet`]: a set of tasks, awaited in the order they finish.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 
-use super::{spawn, AbortHandle, JoinError, JoinHandle};
+use super::{spawn, spawn_blocking, AbortHandle, Id, JoinError, JoinHandle, LocalSet};
+use crate::runtime::Handle;
 
 /// Tasks finished (or cancelled) but not yet collected, and who waits.
 #[derive(Default)]
@@ -20,12 +20,17 @@ struct Done {
 /// panics or is aborted.
 struct Finish {
     id: u64,
-    done: Rc<RefCell<Done>>,
+    done: Arc<Mutex<Done>>,
+}
+
+/// The set's record of finished tasks.
+fn lock(done: &Mutex<Done>) -> MutexGuard<'_, Done> {
+    done.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Drop for Finish {
     fn drop(&mut self) {
-        let mut d = self.done.borrow_mut();
+        let mut d = lock(&self.done);
         d.ids.push_back(self.id);
         if let Some(w) = d.waker.take() {
             w.wake();
@@ -57,7 +62,7 @@ impl Drop for Finish {
 /// ```
 pub struct JoinSet<T> {
     tasks: HashMap<u64, JoinHandle<T>>,
-    done: Rc<RefCell<Done>>,
+    done: Arc<Mutex<Done>>,
     next_id: u64,
 }
 
@@ -66,7 +71,7 @@ impl<T: 'static> JoinSet<T> {
     pub fn new() -> Self {
         Self {
             tasks: HashMap::new(),
-            done: Rc::default(),
+            done: Arc::default(),
             next_id: 0,
         }
     }
@@ -81,10 +86,12 @@ impl<T: 'static> JoinSet<T> {
         self.tasks.is_empty()
     }
 
-    /// Spawns `task` into the set.
-    pub fn spawn<F>(&mut self, task: F) -> AbortHandle
+    /// Puts a task in the set: `start` spawns the future it is given
+    /// (`task`, which tells the set when it ends).
+    fn insert<F, S>(&mut self, task: F, start: S) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
+        S: FnOnce(TaskInSet<F>) -> JoinHandle<T>,
     {
         let id = self.next_id;
         self.next_id += 1;
@@ -92,60 +99,158 @@ impl<T: 'static> JoinSet<T> {
             id,
             done: self.done.clone(),
         };
-        let h = spawn(async move {
-            let _finish = finish;
-            task.await
+        let h = start(TaskInSet {
+            _finish: finish,
+            task: Box::pin(task),
         });
         let abort = h.abort_handle();
         self.tasks.insert(id, h);
         abort
     }
 
-    /// The same as [`spawn`](Self::spawn): every wasio task is local.
+    /// Spawns `task` into the set, on the current runtime.
+    pub fn spawn<F>(&mut self, task: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(task, spawn)
+    }
+
+    /// Spawns `task` into the set, on `handle`'s runtime.
+    pub fn spawn_on<F>(&mut self, task: F, handle: &Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send,
+    {
+        self.insert(task, |t| handle.spawn(t))
+    }
+
+    /// Spawns `task` into the set, in the current
+    /// [`LocalSet`](super::LocalSet) if one is current (see
+    /// [`spawn_local`](super::spawn_local)).
     pub fn spawn_local<F>(&mut self, task: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
-        self.spawn(task)
+        self.insert(task, super::spawn_local)
+    }
+
+    /// Spawns `task` into the set, in `local`.
+    pub fn spawn_local_on<F>(&mut self, task: F, local: &LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(task, |t| local.spawn_local(t))
+    }
+
+    /// Runs the blocking `f` (see [`spawn_blocking`](super::spawn_blocking))
+    /// as a task of the set.
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        let id = self.next_id;
+        self.next_id += 1;
+        let finish = Finish {
+            id,
+            done: self.done.clone(),
+        };
+        let h = spawn_blocking(move || {
+            let _finish = finish;
+            f()
+        });
+        let abort = h.abort_handle();
+        self.tasks.insert(id, h);
+        abort
+    }
+
+    /// [`spawn_blocking`](Self::spawn_blocking) with its task on
+    /// `handle`'s runtime.
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        let _guard = handle.enter();
+        self.spawn_blocking(f)
     }
 
     /// Waits for the next task to finish and returns its result; `None`
     /// when the set is empty.
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        Some(self.join_next_with_id().await?.map(|(_, v)| v))
+    }
+
+    /// [`join_next`](Self::join_next), with the task's id.
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        std::future::poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// Polls for the next finished task: `Ready(None)` when the set is
+    /// empty, `Pending` (and `cx` woken later) while none has finished.
+    pub fn poll_join_next(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx)
+            .map(|r| r.map(|r| r.map(|(_, v)| v)))
+    }
+
+    /// [`poll_join_next`](Self::poll_join_next), with the task's id.
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
         loop {
             if self.tasks.is_empty() {
-                return None;
+                return Poll::Ready(None);
             }
-            let id = std::future::poll_fn(|cx| {
-                let mut d = self.done.borrow_mut();
+            let id = {
+                let mut d = lock(&self.done);
                 match d.ids.pop_front() {
-                    Some(id) => Poll::Ready(id),
+                    Some(id) => id,
                     None => {
                         d.waker = Some(cx.waker().clone());
-                        Poll::Pending
+                        return Poll::Pending;
                     }
                 }
-            })
-            .await;
-            if let Some(h) = self.tasks.remove(&id) {
-                return Some(h.await);
+            };
+            if let Some(mut h) = self.tasks.remove(&id) {
+                let task = h.id();
+                match std::pin::Pin::new(&mut h).poll(cx) {
+                    Poll::Ready(r) => return Poll::Ready(Some(r.map(|v| (task, v)))),
+                    // Marked done while its output is being stored: the
+                    // handle wakes `cx` when it is.
+                    Poll::Pending => {
+                        self.tasks.insert(id, h);
+                        lock(&self.done).ids.push_front(id);
+                        return Poll::Pending;
+                    }
+                }
             }
         }
     }
 
     /// The result of a task that has already finished, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        Some(self.try_join_next_with_id()?.map(|(_, v)| v))
+    }
+
+    /// [`try_join_next`](Self::try_join_next), with the task's id.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         loop {
-            let id = self.done.borrow_mut().ids.pop_front()?;
+            let id = lock(&self.done).ids.pop_front()?;
             if let Some(mut h) = self.tasks.remove(&id) {
                 let waker = Waker::noop();
                 let mut cx = std::task::Context::from_waker(waker);
+                let task = h.id();
                 match std::pin::Pin::new(&mut h).poll(&mut cx) {
-                    Poll::Ready(r) => return Some(r),
+                    Poll::Ready(r) => return Some(r.map(|v| (task, v))),
                     // Marked done while its output is being stored: keep it.
                     Poll::Pending => {
                         self.tasks.insert(id, h);
-                        self.done.borrow_mut().ids.push_front(id);
+                        lock(&self.done).ids.push_front(id);
                         return None;
                     }
                 }
@@ -181,13 +286,45 @@ impl<T: 'static> JoinSet<T> {
     /// Removes every task without aborting it: they run on, detached.
     pub fn detach_all(&mut self) {
         self.tasks.clear();
-        self.done.borrow_mut().ids.clear();
+        lock(&self.done).ids.clear();
     }
 
     /// Aborts every task and waits until all have ended.
     pub async fn shutdown(&mut self) {
         self.abort_all();
         while self.join_next().await.is_some() {}
+    }
+}
+
+/// A task of a set: its future, and its mark in the set when it ends.
+pub(super) struct TaskInSet<F> {
+    _finish: Finish,
+    task: std::pin::Pin<Box<F>>,
+}
+
+impl<F: Future> Future for TaskInSet<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<F::Output> {
+        self.task.as_mut().poll(cx)
+    }
+}
+
+impl<T: 'static, F: Future<Output = T> + 'static> Extend<F> for JoinSet<T> {
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for task in iter {
+            self.spawn(task);
+        }
+    }
+}
+
+impl<T: 'static, F: Future<Output = T> + 'static> FromIterator<F> for JoinSet<T> {
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> Self {
+        let mut set = Self::new();
+        set.extend(iter);
+        set
     }
 }
 

@@ -25,3 +25,8 @@ pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::{Duration, Instant};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+
+/// The time module's errors, where tokio keeps them.
+pub mod error {
+    pub use super::timeout::Elapsed;
+}
