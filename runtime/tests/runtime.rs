@@ -318,3 +318,21 @@ async fn the_test_macro_takes_tokios_arguments() {
     let e = wasio::spawn(async { panic!("ignored") }).await.unwrap_err();
     assert!(e.is_panic());
 }
+
+/// tokio's handles cross threads; wasio's do too.
+#[test]
+fn handles_are_send() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<wasio::Runtime>();
+    sync::<wasio::Runtime>();
+    send::<Handle>();
+    sync::<Handle>();
+    send::<wasio::task::JoinHandle<u32>>();
+    send::<wasio::task::AbortHandle>();
+    send::<wasio::task::JoinSet<u32>>();
+    send::<wasio::net::tcp::OwnedReadHalf>();
+    send::<wasio::net::tcp::OwnedWriteHalf>();
+    send::<wasio::net::unix::OwnedReadHalf>();
+    send::<wasio::net::unix::OwnedWriteHalf>();
+}

@@ -7,7 +7,7 @@
 
 use std::io;
 use std::net::Shutdown;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::socket::{impl_read, impl_write, Io, StreamIo};
 use crate::io::{Interest, Ready};
@@ -48,14 +48,14 @@ pub struct WriteHalf<'a, S>(pub(crate) &'a S);
 /// Owned reading half (`into_split`).
 #[derive(Debug)]
 pub struct OwnedReadHalf<S: Splittable> {
-    inner: Rc<S>,
+    inner: Arc<S>,
 }
 
 /// Owned writing half (`into_split`). Dropping it shuts the write
 /// direction down, as in tokio, unless it is [`forget`](Self::forget)-ten.
 #[derive(Debug)]
 pub struct OwnedWriteHalf<S: Splittable> {
-    inner: Rc<S>,
+    inner: Arc<S>,
     shutdown_on_drop: bool,
 }
 
@@ -74,7 +74,7 @@ impl<S: Splittable> std::error::Error for ReuniteError<S> {}
 
 /// Owned halves of `s`.
 pub(crate) fn into_split<S: Splittable>(s: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
-    let rc = Rc::new(s);
+    let rc = Arc::new(s);
     (
         OwnedReadHalf { inner: rc.clone() },
         OwnedWriteHalf {
@@ -88,12 +88,12 @@ fn reunite<S: Splittable>(
     r: OwnedReadHalf<S>,
     mut w: OwnedWriteHalf<S>,
 ) -> Result<S, ReuniteError<S>> {
-    if !Rc::ptr_eq(&r.inner, &w.inner) {
+    if !Arc::ptr_eq(&r.inner, &w.inner) {
         return Err(ReuniteError(r, w));
     }
     w.shutdown_on_drop = false;
     drop(w);
-    Ok(Rc::try_unwrap(r.inner).expect("the write half was just dropped"))
+    Ok(Arc::try_unwrap(r.inner).expect("the write half was just dropped"))
 }
 
 impl<S: Splittable> OwnedReadHalf<S> {

@@ -12,6 +12,7 @@ pub(crate) mod id;
 mod join;
 mod join_set;
 mod local;
+mod task_local;
 mod wrap;
 
 use std::future::Future;
@@ -28,6 +29,7 @@ pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub use join_set::JoinSet;
 pub use local::{LocalEnterGuard, LocalSet};
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 use crate::runtime::{with_current, Inner, Shared};
 pub(crate) use wrap::Tracked;
