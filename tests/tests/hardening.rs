@@ -4,6 +4,7 @@
 //! from the guest's arguments, and the host's own open-file limit.
 
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -74,6 +75,12 @@ fn timeout_stops_a_guest_reading_a_silent_fifo() {
     });
     let out = run(&mut boxed_copy(tmp.path(), "/box/fifo", "/box/out"), LIMIT);
     tx.send(()).unwrap();
+    // A guest stopped before it opened the FIFO (a loaded machine) leaves
+    // the writer blocked in `open`: a reader of our own releases it.
+    let _release = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(tmp.path().join("fifo"));
     writer.join().unwrap();
     assert_timed_out(&out);
 }

@@ -101,7 +101,7 @@ impl<T: 'static> JoinSet<T> {
         };
         let h = start(TaskInSet {
             _finish: finish,
-            task: Box::pin(task),
+            task,
         });
         let abort = h.abort_handle();
         self.tasks.insert(id, h);
@@ -299,16 +299,15 @@ impl<T: 'static> JoinSet<T> {
 /// A task of a set: its future, and its mark in the set when it ends.
 pub(super) struct TaskInSet<F> {
     _finish: Finish,
-    task: std::pin::Pin<Box<F>>,
+    task: F,
 }
 
 impl<F: Future> Future for TaskInSet<F> {
     type Output = F::Output;
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> Poll<F::Output> {
-        self.task.as_mut().poll(cx)
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `task` is structurally pinned: never moved out, and
+        // `TaskInSet` has no `Drop` or `Unpin` impl of its own.
+        unsafe { self.map_unchecked_mut(|s| &mut s.task) }.poll(cx)
     }
 }
 

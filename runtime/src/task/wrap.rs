@@ -55,29 +55,27 @@ impl<F: Future> Wrapped<F> {
         };
         (task, state)
     }
+}
 
-    /// Drops the future in place, catching a panic from its `Drop`.
-    fn drop_future(self: Pin<&mut Self>) -> Result<(), JoinError> {
-        let id = self.id;
-        // SAFETY: the future is dropped in place (`Pin::set`), never moved.
-        let mut slot = unsafe { self.map_unchecked_mut(|s| &mut s.future) };
-        catch_unwind(AssertUnwindSafe(move || slot.set(None))).map_err(|p| JoinError::panic(id, p))
-    }
+/// Drops the future in `slot` in place, catching a panic from its `Drop`.
+fn drop_future<F>(mut slot: Pin<&mut Option<F>>, id: Id) -> Result<(), JoinError> {
+    catch_unwind(AssertUnwindSafe(move || slot.set(None))).map_err(|p| JoinError::panic(id, p))
 }
 
 impl<F: Future> Future for Wrapped<F> {
     type Output = Result<F::Output, JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let id = self.id;
-        let state = self.state.clone();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is structurally pinned (never moved out, only
+        // dropped in place); `state` and `id` are not.
+        let this = unsafe { self.get_unchecked_mut() };
+        let (id, state) = (this.id, &this.state);
+        // SAFETY: as above.
+        let mut future = unsafe { Pin::new_unchecked(&mut this.future) };
         let result = if state.0.aborted.load(Ordering::SeqCst) {
             Err(JoinError::cancelled(id))
         } else {
             state.0.waker.register(cx.waker());
-            // SAFETY: a projection to the pinned future, which is never
-            // moved out (only dropped in place).
-            let future = unsafe { self.as_mut().map_unchecked_mut(|s| &mut s.future) };
             if future.is_none() {
                 panic!("a task polled after it ended");
             }
@@ -94,7 +92,7 @@ impl<F: Future> Future for Wrapped<F> {
                 }
             }
             match catch_unwind(AssertUnwindSafe(|| {
-                let mut guard = DropOnUnwind(Some(future));
+                let mut guard = DropOnUnwind(Some(future.as_mut()));
                 let future = guard.0.as_mut().expect("set above").as_mut();
                 let polled = future.as_pin_mut().map(|f| f.poll(cx));
                 guard.0 = None;
@@ -109,7 +107,7 @@ impl<F: Future> Future for Wrapped<F> {
             }
         };
         // Ended: the future is dropped now, while the task's id is current.
-        let dropped = self.as_mut().drop_future();
+        let dropped = drop_future(future, id);
         state.0.finished.store(true, Ordering::Release);
         Poll::Ready(match (result, dropped) {
             // A panic while dropping a cancelled task is what it reports.
