@@ -37,7 +37,9 @@ setup:
 	  done; \
 	fi
 
-## The host, the native builds of everything, and the wasm guests.
+## The host, the native builds of everything, and the wasm guests (all
+## but the bench's driver, load generator and tokio reference servers,
+## which only `make bench` builds).
 build: setup build-host build-guests
 
 build-host: setup
@@ -101,7 +103,9 @@ conformance: build-host
 tokio-conformance: build-host
 	$(TARGET_DIR)/debug/tokio-conformance
 
-## Benchmarks. The host is a release build; every program a row compares
+## Benchmarks. Only this target builds the bench driver, the load
+## generator and the tokio reference servers (wasio-bench's `reference`
+## feature: ring, rcgen and their stacks). The host is a release build; every program a row compares
 ## (the wasm guests, the native wasio builds and the tokio references) is
 ## built alike with the `release-lto` profile: release plus fat LTO and one
 ## codegen unit, the production profile docs/performance.md recommends.
@@ -118,7 +122,7 @@ BENCH_EXAMPLES := --bin echo-tcp --bin http-hello --bin args-env \
   --example hyper-hello --example axum-json --example tls-echo
 bench: setup
 	$(CARGO) build --release -p wasio-host
-	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-bench $(BENCH_BINS)
+	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-bench --features reference $(BENCH_BINS)
 	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-examples $(BENCH_EXAMPLES)
 	$(CARGO) build --profile $(BENCH_PROFILE) -p wasio-bench --bin rt-bench --bin idle-server \
 	  --bin fs-copy --target $(WASM_TARGET)
@@ -128,11 +132,16 @@ bench: setup
 	$(TARGET_DIR)/$(BENCH_PROFILE)/bench --profile $(BENCH_PROFILE) $(if $(QUICK),--quick,) \
 	  $(if $(ONLY),--only $(ONLY),)
 
-## Soak probes against the example servers under `wasio run` (not part of
-## `make test`, which runs a 10-second version): SOAK_SECS per probe.
+## The stress tests in full: every soak probe against the example servers
+## under `wasio run` for SOAK_SECS each, then the full forms of the churn
+## (100,000 connections in 8 MiB) and scale (15,000 idle connections)
+## tests. `make test` runs short forms of all three (3 s per probe, 20,000
+## connections in 2 MiB, 5,000 idle).
 SOAK_SECS ?= 60
 soak: build
 	$(TARGET_DIR)/debug/soak --secs $(SOAK_SECS)
+	WASIO_STRESS=full $(CARGO) test -p wasio-tests --test abuse --test scale -- \
+	  echo_tcp_churns_connections_in_bounded_memory thousands_of_idle_connections_stay_idle
 
 ## Coverage-guided fuzzing of the host (nightly + cargo-fuzz, installed here
 ## if missing): each target runs FUZZ_SECS seconds. New corpus entries go to
@@ -159,7 +168,7 @@ fmt:
 	$(CARGO) fmt --all
 
 clippy:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --features wasio-bench/reference -- -D warnings
 	$(CARGO) clippy -p wasio -p wasio-examples --all-targets --target $(WASM_TARGET) -- -D warnings
 	$(CARGO) clippy -p wasio-p2-examples --all-targets --features ecosystem --target $(P2_TARGET) -- -D warnings
 

@@ -79,6 +79,22 @@ pub fn test_cache_dir() -> PathBuf {
     target_dir().join("wasio-test-cache")
 }
 
+/// Whether the stress tests run in full: `make soak` sets
+/// `WASIO_STRESS=full`; `make test` runs their short forms (the same
+/// checks at a smaller count).
+pub fn full_stress() -> bool {
+    std::env::var("WASIO_STRESS").is_ok_and(|v| v == "full")
+}
+
+/// `short`, or `full` under [`full_stress`].
+pub fn stress<T>(short: T, full: T) -> T {
+    if full_stress() {
+        full
+    } else {
+        short
+    }
+}
+
 /// `wasio run --cache-dir <shared> ` ready for more flags.
 pub fn wasio_run() -> Command {
     let bin = wasio_bin();

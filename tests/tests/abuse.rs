@@ -178,22 +178,24 @@ fn http_hello_cuts_off_slow_and_idle_clients() {
 /// 100,000 connections one after another (four clients at a time) under
 /// `--max-memory 8M` (half the 16 MiB the issue asked for): a server that
 /// kept ~150 bytes per finished connection needs 15 MB for them and runs
-/// out before the end (under 16M it died after 99,394 in release).
+/// out before the end (under 16M it died after 99,394 in release). That
+/// is `make soak`'s form; `make test`'s is 20,000 under 2M, which the same
+/// server would outgrow by half.
 #[test]
-fn echo_tcp_churns_100k_connections_in_8_mib() {
-    const CONNS: usize = 100_000;
+fn echo_tcp_churns_connections_in_bounded_memory() {
+    let (conns, memory) = stress((20_000, "2M"), (100_000, "8M"));
     const CLIENTS: usize = 4;
     let mut c = wasio_run();
-    c.args(["--max-memory", "8M"])
+    c.args(["--max-memory", memory])
         .args(LOCAL)
         .arg(wasm("echo-tcp"))
-        .args(["127.0.0.1:0", &CONNS.to_string()]);
+        .args(["127.0.0.1:0", &conns.to_string()]);
     let srv = Server::spawn("echo-tcp", c);
     let addr = srv.sock();
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| {
             std::thread::spawn(move || {
-                for _ in 0..CONNS / CLIENTS {
+                for _ in 0..conns / CLIENTS {
                     let mut s = TcpStream::connect(addr).unwrap();
                     echo_once(&mut s, b"churn!!\n").unwrap();
                 }
@@ -206,7 +208,7 @@ fn echo_tcp_churns_100k_connections_in_8_mib() {
     let rest = srv.finish();
     assert_eq!(
         rest,
-        format!("{CONNS} connections, {} bytes echoed\n", CONNS * 8)
+        format!("{conns} connections, {} bytes echoed\n", conns * 8)
     );
 }
 

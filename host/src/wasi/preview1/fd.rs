@@ -12,7 +12,7 @@ use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::Result;
 use crate::wasi::mem::GuestMem;
 use crate::wasi::reactor::Direction;
-use crate::wasi::table::Object;
+use crate::wasi::table::{Descriptor, Object};
 
 impl WasiCtx {
     /// `fd_advise`: hint the host's page cache.
@@ -223,12 +223,7 @@ impl WasiCtx {
         off: u64,
         out: u32,
     ) -> Result<()> {
-        mem.check(out, 4)?;
-        let d = self.table.get(fd)?;
-        let Object::File(f) = &d.object else {
-            return Err(not_seekable(&d.object).into());
-        };
-        d.check(RIGHTS_FD_READ | RIGHTS_FD_SEEK)?;
+        let (_, f) = self.positioned_preamble(mem, fd, out, RIGHTS_FD_READ)?;
         let iovs = mem.iovecs(iovs, n)?;
         let nread = match GuestMem::first_nonempty(&iovs) {
             Some((p, l)) => {
@@ -256,12 +251,7 @@ impl WasiCtx {
         off: u64,
         out: u32,
     ) -> Result<()> {
-        mem.check(out, 4)?;
-        let d = self.table.get(fd)?;
-        let Object::File(f) = &d.object else {
-            return Err(not_seekable(&d.object).into());
-        };
-        d.check(RIGHTS_FD_WRITE | RIGHTS_FD_SEEK)?;
+        let (d, f) = self.positioned_preamble(mem, fd, out, RIGHTS_FD_WRITE)?;
         let iovs = mem.iovecs(iovs, n)?;
         let bufs = mem.io_slices(&iovs)?;
         // Linux appends on O_APPEND files whatever the offset; preview1
@@ -286,6 +276,25 @@ impl WasiCtx {
         drop(bufs);
         mem.put_u32(out, nwritten as u32)?;
         Ok(())
+    }
+
+    /// The preamble of `fd_pread`/`fd_pwrite`: the result pointer, then
+    /// a regular file (`SPIPE` or the like otherwise, see [`not_seekable`])
+    /// with `right` and `FD_SEEK`.
+    fn positioned_preamble(
+        &self,
+        mem: &GuestMem,
+        fd: u32,
+        out: u32,
+        right: Rights,
+    ) -> Result<(&Descriptor, &cap_std::fs::File)> {
+        mem.check(out, 4)?;
+        let d = self.table.get(fd)?;
+        let Object::File(f) = &d.object else {
+            return Err(not_seekable(&d.object).into());
+        };
+        d.check(right | RIGHTS_FD_SEEK)?;
+        Ok((d, f))
     }
 
     /// The preamble of `fd_read`/`fd_write`: the result pointer, then an fd

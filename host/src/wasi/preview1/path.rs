@@ -130,7 +130,8 @@ impl WasiCtx {
         Ok(())
     }
 
-    /// `path_open`.
+    /// `path_open`: the request checked ([`OpenRequest`]), the parent's
+    /// rights checked and narrowed, the object opened, the fd installed.
     pub(crate) fn path_open(
         &mut self,
         mem: &mut GuestMem,
@@ -145,80 +146,39 @@ impl WasiCtx {
         out: u32,
     ) -> Result<()> {
         mem.check(out, 4)?;
-        let follow = lookup_follow(dirflags)?;
-        let oflags = u16::try_from(oflags).map_err(|_| ERRNO_INVAL)?;
-        let fdflags = u16::try_from(fdflags).map_err(|_| ERRNO_INVAL)?;
-        let known_o = OFLAGS_CREAT | OFLAGS_DIRECTORY | OFLAGS_EXCL | OFLAGS_TRUNC;
-        let known_f =
-            FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
-        if oflags & !known_o != 0 || fdflags & !known_f != 0 {
-            return Err(ERRNO_INVAL.into());
-        }
+        let req = OpenRequest::parse(dirflags, oflags, fdflags, base, inheriting)?;
         let path = mem.str(p, len)?;
         let parent = self.table.get(fd)?;
         let dir = parent.dir()?;
-        parent.check(RIGHTS_PATH_OPEN)?;
-        let creat = oflags & OFLAGS_CREAT != 0;
-        let trunc = oflags & OFLAGS_TRUNC != 0;
-        if creat {
-            parent.check(RIGHTS_PATH_CREATE_FILE)?;
-        }
-        if trunc {
-            parent.check(RIGHTS_PATH_FILESTAT_SET_SIZE)?;
-        }
+        let mask = req.allowed_by(parent)?;
         let readonly = parent.readonly;
-        let inherit = parent.inheriting;
-        let want_write = base & WRITE_RIGHTS != 0;
-        if readonly && (want_write || creat || trunc) {
-            return Err(ERRNO_NOTCAPABLE.into());
-        }
-        let follow_mode = if follow {
-            FollowSymlinks::Yes
+        let opened = if req.oflags & OFLAGS_DIRECTORY != 0 {
+            Object::Dir(req.open_dir(dir, path)?)
         } else {
-            FollowSymlinks::No
-        };
-
-        let mut mask = inherit;
-        if readonly {
-            mask &= !(rights::FILE_MUTATE | rights::DIR_MUTATE);
-        }
-
-        let opened = if oflags & OFLAGS_DIRECTORY != 0 {
-            if creat || trunc {
-                return Err(ERRNO_INVAL.into());
-            }
-            if want_write {
-                return Err(ERRNO_ISDIR.into());
-            }
-            let sub = if follow {
-                dir.open_dir(path).map_err(|e| escape(path, e))?
-            } else {
-                dir.open_dir_nofollow(path).map_err(|e| escape(path, e))?
-            };
-            Object::Dir(sub)
-        } else {
-            let opts = file_options(base, oflags, fdflags, follow_mode);
-            match open_non_dir(dir, path, &opts, follow_mode, base, oflags, fdflags)? {
+            let opts = file_options(req.base, req.oflags, req.fdflags, req.follow_mode());
+            let follow = req.follow_mode();
+            match open_non_dir(dir, path, &opts, follow, req.base, req.oflags, req.fdflags)? {
                 NonDir::Opened(object) => object,
                 NonDir::Fifo(inode, write) => {
+                    let rights = req.base & mask;
                     return self.finish_fifo_open(
                         mem,
                         inode.as_fd(),
                         write,
                         out,
-                        base & mask,
-                        fdflags,
+                        rights,
+                        req.fdflags,
                     );
                 }
             }
         };
         let (b, i) = match opened {
-            Object::Dir(_) => (base & mask & rights::DIR, inheriting & mask),
-            Object::Pipe(_) => (base & mask & rights::STREAM, 0),
-            _ => (base & mask & rights::FILE, 0),
+            Object::Dir(_) => (req.base & mask & rights::DIR, req.inheriting & mask),
+            Object::Pipe(_) => (req.base & mask & rights::STREAM, 0),
+            _ => (req.base & mask & rights::FILE, 0),
         };
         let mut d = Descriptor::new(opened, b, i);
-        d.flags = fdflags;
+        d.flags = req.fdflags;
         d.readonly = readonly;
         let newfd = self.table.push(d)?;
         mem.put_u32(out, newfd)?;
@@ -372,6 +332,102 @@ fn lookup_follow(flags: u32) -> Result<bool> {
         return Err(ERRNO_INVAL.into());
     }
     Ok(flags & LOOKUPFLAGS_SYMLINK_FOLLOW != 0)
+}
+
+/// A `path_open`'s flags and rights, checked: unknown lookup, open or fd
+/// flags are `INVAL`.
+struct OpenRequest {
+    follow: bool,
+    oflags: Oflags,
+    fdflags: Fdflags,
+    base: Rights,
+    inheriting: Rights,
+}
+
+impl OpenRequest {
+    fn parse(
+        dirflags: u32,
+        oflags: u32,
+        fdflags: u32,
+        base: Rights,
+        inheriting: Rights,
+    ) -> Result<OpenRequest> {
+        let follow = lookup_follow(dirflags)?;
+        let oflags = u16::try_from(oflags).map_err(|_| ERRNO_INVAL)?;
+        let fdflags = u16::try_from(fdflags).map_err(|_| ERRNO_INVAL)?;
+        let known_o = OFLAGS_CREAT | OFLAGS_DIRECTORY | OFLAGS_EXCL | OFLAGS_TRUNC;
+        let known_f =
+            FDFLAGS_APPEND | FDFLAGS_DSYNC | FDFLAGS_NONBLOCK | FDFLAGS_RSYNC | FDFLAGS_SYNC;
+        if oflags & !known_o != 0 || fdflags & !known_f != 0 {
+            return Err(ERRNO_INVAL.into());
+        }
+        Ok(OpenRequest {
+            follow,
+            oflags,
+            fdflags,
+            base,
+            inheriting,
+        })
+    }
+
+    fn creat(&self) -> bool {
+        self.oflags & OFLAGS_CREAT != 0
+    }
+
+    fn trunc(&self) -> bool {
+        self.oflags & OFLAGS_TRUNC != 0
+    }
+
+    fn wants_write(&self) -> bool {
+        self.base & WRITE_RIGHTS != 0
+    }
+
+    fn follow_mode(&self) -> FollowSymlinks {
+        if self.follow {
+            FollowSymlinks::Yes
+        } else {
+            FollowSymlinks::No
+        }
+    }
+
+    /// Whether `parent` may open this (`NOTCAPABLE` otherwise: a missing
+    /// right, or a change under `--dir-ro`); the mask of the rights the
+    /// new fd may have: what `parent` passes on, less mutation under
+    /// `--dir-ro`.
+    fn allowed_by(&self, parent: &Descriptor) -> Result<Rights> {
+        parent.check(RIGHTS_PATH_OPEN)?;
+        if self.creat() {
+            parent.check(RIGHTS_PATH_CREATE_FILE)?;
+        }
+        if self.trunc() {
+            parent.check(RIGHTS_PATH_FILESTAT_SET_SIZE)?;
+        }
+        let mut mask = parent.inheriting;
+        if parent.readonly {
+            if self.wants_write() || self.creat() || self.trunc() {
+                return Err(ERRNO_NOTCAPABLE.into());
+            }
+            mask &= !(rights::FILE_MUTATE | rights::DIR_MUTATE);
+        }
+        Ok(mask)
+    }
+
+    /// Opens `path` under `dir` as a directory (`O_DIRECTORY`): `INVAL`
+    /// with creation or truncation, `ISDIR` with write rights.
+    fn open_dir(&self, dir: &Dir, path: &str) -> Result<Dir> {
+        if self.creat() || self.trunc() {
+            return Err(ERRNO_INVAL.into());
+        }
+        if self.wants_write() {
+            return Err(ERRNO_ISDIR.into());
+        }
+        let sub = if self.follow {
+            dir.open_dir(path)
+        } else {
+            dir.open_dir_nofollow(path)
+        };
+        sub.map_err(|e| escape(path, e))
+    }
 }
 
 /// What opening a path that is not asked to be a directory gave.

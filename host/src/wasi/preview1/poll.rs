@@ -354,81 +354,96 @@ impl WasiCtx {
             d.check(RIGHTS_POLL_FD_READWRITE)?;
         }
         match &d.object {
-            Object::File(f) => {
-                let nbytes = match dir {
-                    Direction::Read => {
-                        let size = rustix::fs::fstat(f).map(|s| s.st_size as u64).unwrap_or(0);
-                        let pos =
-                            rustix::fs::seek(f, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
-                        size.saturating_sub(pos)
-                    }
-                    Direction::Write => 0,
-                };
-                Ok(Some((nbytes, false)))
-            }
+            Object::File(f) => Ok(Some((file_ready(f, dir), false))),
             Object::Dir(_) => Err(ERRNO_BADF),
-            Object::Stdio(_) | Object::Pipe(_) => {
-                let zero = rustix::time::Timespec {
-                    tv_sec: 0,
-                    tv_nsec: 0,
-                };
-                match super::blocking::stream_poll(d.object.fd(), dir, Some(&zero)) {
-                    Ok(Some(flags)) => {
-                        let hup = flags.contains(rustix::event::PollFlags::HUP);
-                        let nbytes = match dir {
-                            Direction::Read => readable_bytes(d.object.fd()),
-                            Direction::Write => 0,
-                        };
-                        Ok(Some((nbytes, hup)))
-                    }
-                    Ok(None) => {
-                        if first && d.token.is_none() {
-                            // Let the reactor wake us when it changes.
-                            match self.arm(fd) {
-                                Ok(_) => {}
-                                // epoll refuses regular files and /dev/null:
-                                // those are always ready.
-                                Err(_) => return Ok(Some((0, false))),
-                            }
-                        }
-                        Ok(None)
-                    }
-                    Err(e) => Err(crate::wasi::errno::from_os(e)),
-                }
-            }
-            Object::Socket(_) => {
-                let token = match d.token {
-                    Some(t) => t,
-                    None => self.arm(fd).map_err(|_| ERRNO_BADF)?,
-                };
-                let r = self.reactor.readiness(token);
-                if !r.is_ready(dir) {
-                    return Ok(None);
-                }
-                let d = self.table.get(fd)?;
-                let nbytes = match (dir, &d.object) {
-                    (Direction::Read, Object::Socket(s))
-                        if !s.listening && s.kind == SocketKind::Stream =>
-                    {
-                        let n = readable_bytes(d.object.fd());
-                        if n == 0 && !r.read_closed && !r.error {
-                            // The remembered edge is stale (an earlier read
-                            // drained the socket without seeing EAGAIN):
-                            // preview1 readiness is level-triggered.
-                            self.reactor.clear(token, dir);
-                            return Ok(None);
-                        }
-                        n
-                    }
-                    _ => 0,
-                };
-                let hup = match dir {
-                    Direction::Read => r.read_closed,
-                    Direction::Write => r.write_closed,
+            Object::Stdio(_) | Object::Pipe(_) => self.stream_ready(fd, dir, first),
+            Object::Socket(_) => self.socket_ready(fd, dir),
+        }
+    }
+
+    /// [`WasiCtx::fd_ready`] for stdio and pipes: a zero-timeout poll(2);
+    /// on the `first` look, one that would wait is handed to the reactor
+    /// (an fd epoll refuses, such as /dev/null, is always ready).
+    fn stream_ready(
+        &mut self,
+        fd: u32,
+        dir: Direction,
+        first: bool,
+    ) -> std::result::Result<Option<(u64, bool)>, Errno> {
+        let d = self.table.get(fd)?;
+        let zero = rustix::time::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        match super::blocking::stream_poll(d.object.fd(), dir, Some(&zero)) {
+            Ok(Some(flags)) => {
+                let hup = flags.contains(rustix::event::PollFlags::HUP);
+                let nbytes = match dir {
+                    Direction::Read => readable_bytes(d.object.fd()),
+                    Direction::Write => 0,
                 };
                 Ok(Some((nbytes, hup)))
             }
+            Ok(None) => {
+                if first && d.token.is_none() && self.arm(fd).is_err() {
+                    return Ok(Some((0, false)));
+                }
+                Ok(None)
+            }
+            Err(e) => Err(crate::wasi::errno::from_os(e)),
         }
+    }
+
+    /// [`WasiCtx::fd_ready`] for sockets: the reactor's readiness (the fd
+    /// registered on first use). A stream's read readiness with nothing to
+    /// read and no hang-up is a stale edge, cleared: preview1 readiness is
+    /// level-triggered.
+    fn socket_ready(
+        &mut self,
+        fd: u32,
+        dir: Direction,
+    ) -> std::result::Result<Option<(u64, bool)>, Errno> {
+        let d = self.table.get(fd)?;
+        let token = match d.token {
+            Some(t) => t,
+            None => self.arm(fd).map_err(|_| ERRNO_BADF)?,
+        };
+        let r = self.reactor.readiness(token);
+        if !r.is_ready(dir) {
+            return Ok(None);
+        }
+        let d = self.table.get(fd)?;
+        let nbytes = match (dir, &d.object) {
+            (Direction::Read, Object::Socket(s))
+                if !s.listening && s.kind == SocketKind::Stream =>
+            {
+                let n = readable_bytes(d.object.fd());
+                if n == 0 && !r.read_closed && !r.error {
+                    self.reactor.clear(token, dir);
+                    return Ok(None);
+                }
+                n
+            }
+            _ => 0,
+        };
+        let hup = match dir {
+            Direction::Read => r.read_closed,
+            Direction::Write => r.write_closed,
+        };
+        Ok(Some((nbytes, hup)))
+    }
+}
+
+/// The bytes a regular file has left to read past its position (for
+/// writing: 0). A file is always ready.
+fn file_ready(f: &impl rustix::fd::AsFd, dir: Direction) -> u64 {
+    match dir {
+        Direction::Read => {
+            let size = rustix::fs::fstat(f).map(|s| s.st_size as u64).unwrap_or(0);
+            let pos = rustix::fs::seek(f, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
+            size.saturating_sub(pos)
+        }
+        Direction::Write => 0,
     }
 }
 
