@@ -148,7 +148,7 @@ async fn unix_stream_and_datagram() {
     use wasio::net::{UnixDatagram, UnixListener, UnixStream};
     let dir = common::scratch("unix");
     let path = dir.join("s.sock");
-    let listener = UnixListener::bind(&path).await.unwrap();
+    let listener = UnixListener::bind(&path).unwrap();
     let p2 = path.clone();
     let client = wasio::spawn(async move {
         let mut c = UnixStream::connect(&p2).await.unwrap();
@@ -167,13 +167,98 @@ async fn unix_stream_and_datagram() {
     assert_eq!(client.await.unwrap(), "over unix");
 
     let dpath = dir.join("d.sock");
-    let server = UnixDatagram::bind(&dpath).await.unwrap();
+    let server = UnixDatagram::bind(&dpath).unwrap();
     let c = UnixDatagram::unbound().unwrap();
-    c.connect(&dpath).await.unwrap();
+    c.connect(&dpath).unwrap();
     c.send(b"dgram").await.unwrap();
     let mut buf = [0u8; 16];
     let n = server.recv(&mut buf).await.unwrap();
     assert_eq!(&buf[..n], b"dgram");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// tokio's Unix shapes: synchronous `bind`, `UnixSocket`, datagrams to
+/// and from paths, pairs, and addresses that name their paths (natively;
+/// under `wasio run` paths are not carried back and pairs and `send_to`
+/// say `Unsupported`).
+#[wasio::test]
+async fn unix_sockets_have_tokios_shapes() {
+    use wasio::net::{UnixDatagram, UnixSocket, UnixStream};
+    let dir = common::scratch("unix-shapes");
+    let native = cfg!(not(target_os = "wasi"));
+
+    // A listener made through UnixSocket, and its address.
+    let lpath = dir.join("l.sock");
+    let s = UnixSocket::new_stream().unwrap();
+    s.bind(&lpath).unwrap();
+    let listener = s.listen(16).unwrap();
+    let named = listener.local_addr().unwrap();
+    assert_eq!(named.as_pathname(), native.then_some(lpath.as_path()));
+    let c = UnixSocket::new_stream().unwrap().connect(&lpath);
+    let (client, accepted) = wasio::join!(c, listener.accept());
+    let (mut client, (mut server, _)) = (client.unwrap(), accepted.unwrap());
+    client.write_all(b"via UnixSocket").await.unwrap();
+    drop(client);
+    let mut got = String::new();
+    server.read_to_string(&mut got).await.unwrap();
+    assert_eq!(got, "via UnixSocket");
+    let wrong = UnixSocket::new_datagram().unwrap().listen(1).unwrap_err();
+    assert_eq!(wrong.kind(), std::io::ErrorKind::InvalidInput);
+
+    // Datagrams between two bound sockets, each told where the other is.
+    let (apath, bpath) = (dir.join("a.sock"), dir.join("b.sock"));
+    let a = UnixDatagram::bind(&apath).unwrap();
+    let b = UnixDatagram::bind(&bpath).unwrap();
+    let sent = a.send_to(b"to b", &bpath).await;
+    if native {
+        assert_eq!(sent.unwrap(), 4);
+        let mut buf = [0u8; 16];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"to b");
+        assert_eq!(from.as_pathname(), Some(apath.as_path()));
+        let mut v = Vec::with_capacity(16);
+        a.try_send_to(b"again", &bpath).unwrap();
+        b.readable().await.unwrap();
+        let (n, from) = b.try_recv_buf_from(&mut v).unwrap();
+        assert_eq!(
+            (&v[..n], from.as_pathname()),
+            (&b"again"[..], Some(apath.as_path()))
+        );
+    } else {
+        assert_eq!(sent.unwrap_err().kind(), std::io::ErrorKind::Unsupported);
+        // A connected socket still reaches it; the sender is unnamed.
+        a.connect(&bpath).unwrap();
+        a.send(b"to b").await.unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"to b");
+        assert!(from.is_unnamed());
+    }
+
+    // Pairs.
+    match UnixStream::pair() {
+        Ok((mut x, mut y)) => {
+            assert!(native);
+            x.write_all(b"pair").await.unwrap();
+            let mut buf = [0u8; 4];
+            y.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"pair");
+            assert!(x.peer_addr().unwrap().is_unnamed());
+        }
+        Err(e) => {
+            assert!(!native, "{e}");
+            assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        }
+    }
+    match UnixDatagram::pair() {
+        Ok((x, y)) => {
+            x.send(b"dgram pair").await.unwrap();
+            let mut buf = [0u8; 16];
+            let n = y.recv(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"dgram pair");
+        }
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::Unsupported),
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

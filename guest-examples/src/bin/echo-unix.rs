@@ -13,7 +13,7 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "echo.sock".into());
     let limit: Option<usize> = std::env::args().nth(2).map(|n| n.parse().expect("count"));
-    let listener = UnixListener::bind(&path).await?;
+    let listener = UnixListener::bind(&path)?;
     println!("listening on {path}");
     let tasks = Tally::new();
     while limit.is_none_or(|l| tasks.spawned() < l) {

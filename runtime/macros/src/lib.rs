@@ -6,8 +6,8 @@ use quote::quote;
 use syn::{parse_macro_input, ItemFn};
 
 /// The runtime a `main` or `test` builds, from the attribute's arguments
-/// (tokio's: `flavor`, `worker_threads`, `start_paused`, `crate` are
-/// accepted; `name` and `unhandled_panic = "shutdown_runtime"` are
+/// (tokio's: `flavor`, `worker_threads`, `crate` are accepted; `name`,
+/// `start_paused = true` and `unhandled_panic = "shutdown_runtime"` are
 /// applied).
 fn runtime(args: TokenStream) -> syn::Result<proc_macro2::TokenStream> {
     use syn::parse::Parser;
@@ -41,7 +41,22 @@ fn runtime(args: TokenStream) -> syn::Result<proc_macro2::TokenStream> {
                     "unhandled_panic is \"ignore\" or \"shutdown_runtime\"",
                 ))
             }
-            ("flavor" | "worker_threads" | "start_paused" | "crate", _) => {}
+            ("start_paused", _) => {
+                let paused = match &arg.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Bool(b),
+                        ..
+                    }) => b.value,
+                    _ => {
+                        return Err(syn::Error::new_spanned(
+                            &arg.value,
+                            "start_paused is `true` or `false`",
+                        ))
+                    }
+                };
+                builder = quote!(#builder.start_paused(#paused));
+            }
+            ("flavor" | "worker_threads" | "crate", _) => {}
             _ => return Err(syn::Error::new_spanned(&arg.path, "unknown argument")),
         }
     }

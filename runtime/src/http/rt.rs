@@ -59,13 +59,13 @@ impl hyper::rt::Sleep for HyperSleep {}
 /// hyper's "now": the reactor's clock at its last wake-up (a request's
 /// timeouts are seconds; reading the clock is a host call on wasm).
 fn coarse_now() -> Instant {
-    crate::runtime::with_reactor(|r| r.last_now).unwrap_or_else(Instant::now)
+    crate::runtime::with_reactor(|r| r.last_now).unwrap_or_else(crate::time::clock::now)
 }
 
 impl hyper::rt::Timer for WasioTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
         let sleep = match coarse_now().checked_add(duration) {
-            Some(deadline) => crate::time::sleep_until(deadline),
+            Some(deadline) => crate::time::sleep_until(deadline.into()),
             None => crate::time::sleep(duration),
         };
         Box::pin(HyperSleep(sleep))
@@ -76,12 +76,12 @@ impl hyper::rt::Timer for WasioTimer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HyperSleep(crate::time::sleep_until(deadline)))
+        Box::pin(HyperSleep(crate::time::sleep_until(deadline.into())))
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
         match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
-            Some(s) => s.get_mut().0.reset(new_deadline),
+            Some(s) => s.get_mut().0.reset(new_deadline.into()),
             None => *sleep = self.sleep_until(new_deadline),
         }
     }

@@ -34,4 +34,4 @@ pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpStream};
 pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixListener, UnixSocketAddr, UnixStream};
+pub use unix::{SocketAddr as UnixSocketAddr, UnixDatagram, UnixListener, UnixSocket, UnixStream};

@@ -8,6 +8,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::sys::{self, Direction, Registration};
+use crate::time::clock::Clock;
 use crate::time::timer::Timers;
 
 mod waiters;
@@ -122,25 +123,37 @@ impl Reactor {
     /// and the nearest timer, then wakes whoever became ready. `awake` runs
     /// when the wait is over, before anyone is woken: the executor uses it
     /// to stop counting itself parked, so the wakes that follow (on its own
-    /// thread) do not write to the poller's waker for nothing.
-    pub(crate) fn park(&mut self, max: Option<Duration>, awake: impl FnOnce()) -> io::Result<()> {
+    /// thread) do not write to the poller's waker for nothing. Time is
+    /// `clock`'s; with `auto_advance` (a paused clock, nothing else that
+    /// could happen) a wait that would end at a timer only looks at I/O,
+    /// and if nothing is ready the clock jumps to that timer.
+    pub(crate) fn park(
+        &mut self,
+        max: Option<Duration>,
+        awake: impl FnOnce(),
+        clock: &Clock,
+        auto_advance: bool,
+    ) -> io::Result<()> {
         if max == Some(Duration::ZERO) && self.waiters.is_empty() && self.timers.is_empty() {
             // A busy runtime's quick look with nothing to look at: skip even
             // the clock read (a host call on wasm).
             awake();
             return Ok(());
         }
-        let now = Instant::now();
+        let now = clock.now();
         self.timers.resolve(now);
         let timer = self
             .timers
             .next_wake()
             .map(|at| at.saturating_duration_since(now));
+        let jump = timer.filter(|_| auto_advance && max.is_none());
         let timeout = match (max, timer) {
+            _ if jump.is_some() => Some(Duration::ZERO),
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         let poll_io = !self.waiters.is_empty() || timeout != Some(Duration::ZERO);
+        let mut woke = false;
         if poll_io {
             let Self {
                 waiters,
@@ -153,6 +166,7 @@ impl Reactor {
             waited?;
             // Taken out and put back, so its allocation is reused.
             let mut ready = std::mem::take(&mut self.ready);
+            woke = !ready.is_empty();
             for (fd, dir) in ready.drain(..) {
                 self.set_ready(fd, dir);
                 self.waiters.wake(fd, dir);
@@ -161,7 +175,10 @@ impl Reactor {
         } else {
             awake();
         }
-        let now = Instant::now();
+        if let Some(d) = jump.filter(|_| !woke) {
+            clock.advance(d);
+        }
+        let now = clock.now();
         self.last_now = Some(now);
         self.timers.fire(now);
         Ok(())

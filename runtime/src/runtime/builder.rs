@@ -20,7 +20,8 @@ use super::{LocalOptions, LocalRuntime, Runtime};
 /// `max_blocking_threads`, …) are accepted and have nothing to set.
 /// [`event_interval`](Self::event_interval), [`name`](Self::name),
 /// [`on_thread_park`](Self::on_thread_park) and
-/// [`on_thread_unpark`](Self::on_thread_unpark) take effect.
+/// [`on_thread_unpark`](Self::on_thread_unpark) and
+/// [`start_paused`](Self::start_paused) take effect.
 ///
 /// ```
 /// let rt = wasio::runtime::Builder::new_current_thread()
@@ -118,6 +119,29 @@ impl Builder {
     /// Accepted; `select!`'s random branch order comes from tokio's own
     /// generator, which a wasio runtime cannot seed.
     pub fn rng_seed(&mut self, _seed: RngSeed) -> &mut Self {
+        self
+    }
+
+    /// Starts the runtime with its clock paused (tokio's `test-util`
+    /// option): see [`time::pause`](crate::time::pause). What
+    /// `#[wasio::test(start_paused = true)]` sets.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wasio::time::Instant;
+    ///
+    /// let rt = wasio::runtime::Builder::new_current_thread()
+    ///     .start_paused(true)
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     wasio::time::sleep(Duration::from_secs(60)).await;
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(60));
+    /// });
+    /// ```
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.options.start_paused = start_paused;
         self
     }
 

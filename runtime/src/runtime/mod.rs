@@ -32,8 +32,8 @@ pub use handle::{EnterGuard, Handle, Id, RuntimeFlavor, RuntimeMetrics, TryCurre
 pub use local::{LocalOptions, LocalRuntime};
 
 pub(crate) use scheduler::{
-    current_inner, defer, outside_tasks, task_panicked, try_with_reactor, with_current,
-    with_reactor, Inner, Shared,
+    current_inner, defer, outside_tasks, task_panicked, try_with_current, try_with_reactor,
+    with_current, with_reactor, Inner, Shared,
 };
 
 use crate::task::JoinHandle;

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -19,6 +19,7 @@ use crate::task::Tracked;
 use crate::reactor::Reactor;
 use crate::scoped::Scoped;
 use crate::sys;
+use crate::time::clock::Clock;
 
 /// How many tasks run between two looks at I/O while work keeps coming
 /// (tokio's `event_interval`).
@@ -76,9 +77,26 @@ pub(crate) struct Shared {
     pub(crate) shut_down: AtomicBool,
     /// Tasks spawned from other threads, to cancel at shutdown.
     pub(crate) remote: Mutex<Vec<Tracked>>,
+    /// `spawn_blocking` closures running: while there are any, a paused
+    /// clock does not jump to the next timer (their work takes real time).
+    blocking: AtomicUsize,
 }
 
 impl Shared {
+    /// A `spawn_blocking` closure starts (on a thread: natively).
+    #[cfg(not(target_os = "wasi"))]
+    pub(crate) fn blocking_started(&self) {
+        self.blocking.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A `spawn_blocking` closure is done (its result sent): the runtime
+    /// is woken to look again, its paused clock free to move.
+    #[cfg(not(target_os = "wasi"))]
+    pub(crate) fn blocking_done(&self) {
+        self.blocking.fetch_sub(1, Ordering::SeqCst);
+        self.queue.notify();
+    }
+
     /// Whether this thread is the runtime's own.
     pub(crate) fn is_owner(&self) -> bool {
         std::thread::current().id() == self.owner
@@ -141,6 +159,8 @@ pub(crate) struct Options {
     pub(crate) shutdown_on_panic: bool,
     pub(crate) on_park: Option<Rc<dyn Fn()>>,
     pub(crate) on_unpark: Option<Rc<dyn Fn()>>,
+    /// The clock starts paused (`Builder::start_paused`).
+    pub(crate) start_paused: bool,
 }
 
 /// One runtime: its queue, reactor, tasks and options.
@@ -157,6 +177,8 @@ pub(crate) struct Inner {
     prune_at: Cell<usize>,
     /// A task panicked and the runtime shuts down on that.
     panicked: Cell<bool>,
+    /// The runtime's clock (which a test may pause).
+    pub(crate) clock: Clock,
     pub(crate) options: Options,
 }
 
@@ -179,6 +201,7 @@ impl Inner {
             owner: std::thread::current().id(),
             shut_down: AtomicBool::new(false),
             remote: Mutex::new(Vec::new()),
+            blocking: AtomicUsize::new(0),
         });
         let inner = Rc::new(Self {
             shared,
@@ -187,6 +210,7 @@ impl Inner {
             tasks: RefCell::new(Vec::new()),
             prune_at: Cell::new(64),
             panicked: Cell::new(false),
+            clock: Clock::new(options.start_paused),
             options,
         });
         // Runtimes of this thread dropped on other threads end here.
@@ -294,7 +318,7 @@ impl Inner {
             // Look at I/O and timers without waiting, so ready work cannot
             // starve tasks that wait on sockets.
             reactor
-                .park(Some(Duration::ZERO), || {})
+                .park(Some(Duration::ZERO), || {}, &self.clock, false)
                 .expect("reactor failed");
             return;
         }
@@ -311,7 +335,11 @@ impl Inner {
             // is pushed on this thread and needs no unpark (a write to the
             // poller's waker natively, and a spurious wake-up after it).
             let awake = || q.parked.store(false, Ordering::SeqCst);
-            if let Err(e) = reactor.park(None, awake) {
+            // A paused clock jumps to the next timer when nothing else can
+            // happen: no blocking closure is running.
+            let auto_advance =
+                self.clock.is_paused() && self.shared.blocking.load(Ordering::SeqCst) == 0;
+            if let Err(e) = reactor.park(None, awake, &self.clock, auto_advance) {
                 panic!("wasio: reactor failed: {e}");
             }
         }
@@ -473,6 +501,14 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Inner>) -> R) -> R {
             None => panic!("{NO_RUNTIME}"),
         }
     })
+}
+
+/// `f` of this thread's current runtime; `None` outside one.
+pub(crate) fn try_with_current<R>(f: impl FnOnce(&Rc<Inner>) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.try_borrow().ok()?.as_ref().map(f))
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` with the reactor of this thread's runtime.

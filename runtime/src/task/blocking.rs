@@ -139,13 +139,17 @@ mod imp {
         });
         let id = task.id();
         let handle = handle.clone();
+        // Until it is done, the runtime's paused clock (if any) stands.
+        handle.shared().blocking_started();
         submit(Box::new(move || {
             // `task::id()` in `f` is its task's, and its runtime is
             // current (`Handle::current`, `spawn_blocking`, `Handle::spawn`).
             let _running = crate::task::id::Running::new(id);
-            let _enter = handle.enter();
+            let enter = handle.enter();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
             let _ = tx.send(r);
+            drop(enter);
+            handle.shared().blocking_done();
         }));
         task
     }

@@ -3,8 +3,9 @@
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::clock::Instant;
 use super::sleep::{sleep_until, Sleep};
 use std::future::Future;
 
@@ -21,7 +22,23 @@ pub enum MissedTickBehavior {
     Skip,
 }
 
-/// Ticks every `period`, starting now (the first tick is immediate).
+impl MissedTickBehavior {
+    /// The tick after `scheduled`, found at `now` to be late.
+    fn next_tick(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
+        match self {
+            MissedTickBehavior::Burst => scheduled + period,
+            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Skip => {
+                let behind = (now - scheduled).as_nanos() % period.as_nanos();
+                // `behind` < `period`, which is a `Duration`.
+                now + (period - Duration::from_nanos(behind as u64))
+            }
+        }
+    }
+}
+
+/// Ticks every `period` (at most about 30 years), starting now (the first
+/// tick is immediate).
 ///
 /// # Panics
 /// If `period` is zero.
@@ -47,7 +64,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert!(!period.is_zero(), "interval period must be non-zero");
     Interval {
         sleep: Box::pin(sleep_until(start)),
-        period,
+        period: super::timer::safe_delay(period),
         missed: MissedTickBehavior::default(),
     }
 }
@@ -66,25 +83,19 @@ impl Interval {
         poll_fn(|cx| self.poll_tick(cx)).await
     }
 
-    /// Polls for the next tick.
+    /// Polls for the next tick. A tick found more than 5 ms late counts
+    /// as missed (as tokio's): the next one is then scheduled by the
+    /// [`MissedTickBehavior`].
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         if self.sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
         let scheduled = self.sleep.deadline();
         let now = Instant::now();
-        let next = match self.missed {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            MissedTickBehavior::Delay => now + self.period,
-            MissedTickBehavior::Skip => {
-                let mut next = scheduled + self.period;
-                if next <= now {
-                    let behind = now.duration_since(scheduled).as_nanos();
-                    let periods = behind / self.period.as_nanos() + 1;
-                    next = scheduled + self.period * periods as u32;
-                }
-                next
-            }
+        let next = if now > scheduled + Duration::from_millis(5) {
+            self.missed.next_tick(scheduled, now, self.period)
+        } else {
+            scheduled + self.period
         };
         self.sleep.as_mut().get_mut().reset(next);
         Poll::Ready(scheduled)
@@ -107,9 +118,23 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.sleep
-            .as_mut()
-            .get_mut()
-            .reset(Instant::now() + self.period);
+        self.reset_at(Instant::now() + self.period);
+    }
+
+    /// Restarts the schedule: the next tick is now.
+    pub fn reset_immediately(&mut self) {
+        self.reset_at(Instant::now());
+    }
+
+    /// Restarts the schedule: the next tick is `after` from now (at most
+    /// about 30 years).
+    pub fn reset_after(&mut self, after: Duration) {
+        self.reset_at(Instant::now() + super::timer::safe_delay(after));
+    }
+
+    /// Restarts the schedule: the next tick is at `deadline`, the ones
+    /// after it a period apart.
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.sleep.as_mut().get_mut().reset(deadline);
     }
 }

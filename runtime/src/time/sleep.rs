@@ -3,10 +3,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::clock::Instant;
 use super::timer::{deadline_after, TimerId};
-use crate::runtime::{try_with_reactor, with_reactor};
+use crate::runtime::{try_with_reactor, with_current};
 
 /// Waits until `duration` has passed.
 ///
@@ -14,17 +15,28 @@ use crate::runtime::{try_with_reactor, with_reactor};
 /// wasio::block_on(wasio::time::sleep(std::time::Duration::from_millis(1)));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(deadline_after(Instant::now(), duration))
+    sleep_until(Instant::from_std(deadline_after(
+        super::clock::now(),
+        duration,
+    )))
 }
 
 /// Waits until `deadline`.
 ///
+/// A sleep may be made outside a runtime (tokio's panics there): it joins
+/// the runtime that first polls it.
+///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use wasio::time::Instant;
 /// wasio::block_on(wasio::time::sleep_until(Instant::now() + Duration::from_millis(1)));
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, id: None }
+    Sleep {
+        deadline,
+        id: None,
+        elapsed: false,
+    }
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`].
@@ -33,6 +45,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     id: Option<TimerId>,
+    /// A poll found the deadline passed.
+    elapsed: bool,
 }
 
 impl Sleep {
@@ -41,15 +55,25 @@ impl Sleep {
         self.deadline
     }
 
-    /// Whether the deadline has passed.
+    /// Whether the sleep is over: a poll returned ready, or its timer
+    /// has fired (as tokio's, a sleep never polled is not elapsed).
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        self.elapsed
+            || self.id.is_some_and(|id| {
+                crate::runtime::try_with_current(|i| {
+                    i.reactor
+                        .try_borrow()
+                        .is_ok_and(|r| !r.timers.is_pending(id))
+                })
+                .unwrap_or(false)
+            })
     }
 
     /// Moves the deadline (the sleep may have elapsed already).
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel();
         self.deadline = deadline;
+        self.elapsed = false;
     }
 
     fn cancel(&mut self) {
@@ -63,14 +87,21 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let deadline = self.deadline;
+        let deadline = self.deadline.into_std();
         let id = self.id;
         // Elapsed by the reactor's clock (the time its last wait ended, as
         // tokio's timer uses its driver's): no clock read here, which on
         // wasm is a host call. A deadline that passed since is found by
-        // the next wait, which then does not block.
-        let new_id = with_reactor(|r| {
-            if r.last_now.is_some_and(|now| now >= deadline) {
+        // the next wait, which then does not block. A paused clock is read
+        // (it costs nothing): it moves by `advance`, between waits.
+        let new_id = with_current(|i| {
+            let r = &mut *i.reactor.borrow_mut();
+            let now = if i.clock.is_paused() {
+                Some(i.clock.now())
+            } else {
+                r.last_now
+            };
+            if now.is_some_and(|now| now >= deadline) {
                 if let Some(id) = id {
                     r.timers.cancel(id);
                 }
@@ -84,6 +115,7 @@ impl Future for Sleep {
         match new_id {
             None => {
                 self.id = None;
+                self.elapsed = true;
                 Poll::Ready(())
             }
             Some(id) => {

@@ -4,10 +4,11 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
+use super::clock::Instant;
 use super::sleep::{sleep_until, Sleep};
 use super::timer::TimerId;
 use crate::runtime::{try_with_reactor, with_reactor};

@@ -59,10 +59,18 @@ pub(crate) struct Timers {
 /// twice the live timers (so rebuilding costs O(1) per cancel, amortized).
 const STALE_SLACK: usize = 32;
 
-/// `now + d`, saturating about 30 years ahead instead of overflowing.
+/// The longest a timer waits: about 30 years (as tokio's; a longer one
+/// could overflow the system's clock type).
+const LONGEST: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `d`, at most [`LONGEST`].
+pub(crate) fn safe_delay(d: Duration) -> Duration {
+    d.min(LONGEST)
+}
+
+/// `now + d`, at most about 30 years ahead.
 pub(crate) fn deadline_after(now: Instant, d: Duration) -> Instant {
-    now.checked_add(d)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
+    now + safe_delay(d)
 }
 
 impl Timers {
@@ -128,6 +136,13 @@ impl Timers {
         waker
     }
 
+    /// Whether `id`'s timer has neither fired nor been cancelled.
+    pub(crate) fn is_pending(&self, id: TimerId) -> bool {
+        self.slots
+            .get(id.index as usize)
+            .is_some_and(|s| s.names(id))
+    }
+
     /// Replaces the waker of a pending timer. `false` if it already fired.
     pub(crate) fn update(&mut self, id: TimerId, waker: &Waker) -> bool {
         match self.slot(id).and_then(|s| s.waker.as_mut()) {
@@ -157,13 +172,6 @@ impl Timers {
         }
     }
 
-    #[cfg(test)]
-    fn is_live(&self, id: TimerId) -> bool {
-        self.slots
-            .get(id.index as usize)
-            .is_some_and(|s| s.names(id))
-    }
-
     /// When the reactor must wake up for timers at the latest: the earliest
     /// heap entry. That may be a cancelled timer's, so it is a lower bound
     /// on the nearest live deadline — waking for it early costs one empty
@@ -179,7 +187,7 @@ impl Timers {
     #[cfg(test)]
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         while let Some(&Reverse((at, id))) = self.heap.peek() {
-            if self.is_live(id) {
+            if self.is_pending(id) {
                 return Some(at);
             }
             self.heap.pop();

@@ -201,6 +201,25 @@ pin-project-lite = "0.2"
 [target.'cfg(unix)'.dev-dependencies]
 libc = "0.2"
 nix = {{ version = "0.31", default-features = false, features = ["fs", "socket"] }}
+
+# tokio's feature names, which its tests' own `#[cfg(feature = ...)]`
+# gates name, on as tokio's CI runs them (`--features full,test-util`);
+# left out: what wasio has no part of (process, io-uring, tracing,
+# taskdump, parking_lot, and tokio_unstable's latency and atomics).
+[features]
+default = ["full", "test-util"]
+full = ["fs", "io-util", "io-std", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"]
+fs = []
+io-util = []
+io-std = []
+macros = []
+net = []
+rt = []
+rt-multi-thread = []
+signal = []
+sync = []
+time = []
+test-util = []
 "#,
         runtime = root.join("runtime").display()
     );

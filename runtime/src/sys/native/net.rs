@@ -3,7 +3,7 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::os::fd::OwnedFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::sys::net_types::{Family, Kind, Opt, LINGER_OFF};
@@ -56,6 +56,60 @@ pub(crate) fn bind_unix(s: &OwnedFd, path: &Path) -> io::Result<()> {
 
 pub(crate) fn connect_unix(s: &OwnedFd, path: &Path) -> io::Result<bool> {
     in_progress(rustix::net::connect(s, &SocketAddrUnix::new(path)?))
+}
+
+/// A connected pair of Unix sockets (non-blocking, close-on-exec).
+pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
+    let ty = match kind {
+        Kind::Stream => SocketType::STREAM,
+        Kind::Datagram => SocketType::DGRAM,
+    };
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    Ok(rustix::net::socketpair(
+        AddressFamily::UNIX,
+        ty,
+        flags,
+        None,
+    )?)
+}
+
+/// Sends a datagram to the Unix socket at `path`.
+pub(crate) fn send_to_unix(s: &OwnedFd, buf: &[u8], path: &Path) -> io::Result<usize> {
+    let to = SocketAddrUnix::new(path)?;
+    Ok(rustix::net::sendto(s, buf, SendFlags::NOSIGNAL, &to)?)
+}
+
+/// The path of a Unix socket address (`None`: unnamed or abstract).
+fn unix_path(a: Option<rustix::net::SocketAddrAny>) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = SocketAddrUnix::try_from(a?).ok()?;
+    let bytes = a.path_bytes()?;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+/// Receives a datagram and the path of the socket it came from.
+pub(crate) fn recv_from_unix(
+    s: &OwnedFd,
+    buf: &mut [u8],
+    peek: bool,
+) -> io::Result<(usize, Option<PathBuf>)> {
+    let flags = if peek {
+        RecvFlags::PEEK
+    } else {
+        RecvFlags::empty()
+    };
+    let (n, _, from) = rustix::net::recvfrom(s, buf, flags)?;
+    Ok((n, unix_path(from)))
+}
+
+/// The path a Unix socket is bound to, if any.
+pub(crate) fn unix_local_path(s: &OwnedFd) -> io::Result<Option<PathBuf>> {
+    Ok(unix_path(Some(rustix::net::getsockname(s)?)))
+}
+
+/// The path of a Unix socket's peer, if it has one.
+pub(crate) fn unix_peer_path(s: &OwnedFd) -> io::Result<Option<PathBuf>> {
+    Ok(unix_path(rustix::net::getpeername(s)?))
 }
 
 pub(crate) fn accept(s: &OwnedFd) -> io::Result<OwnedFd> {

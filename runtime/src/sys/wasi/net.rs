@@ -156,6 +156,45 @@ pub(crate) fn connect_unix(s: &OwnedFd, path: &Path) -> io::Result<bool> {
     }))
 }
 
+/// What `wasio run` cannot do for a guest's Unix sockets.
+fn unix_unsupported(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "{what} is not available under `wasio run` (its socket extension has no such call)"
+        ),
+    )
+}
+
+/// A connected pair of Unix sockets: not available to a guest.
+pub(crate) fn unix_pair(_kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
+    Err(unix_unsupported("a Unix socket pair"))
+}
+
+/// A datagram to a Unix socket path: not available to a guest.
+pub(crate) fn send_to_unix(_s: &OwnedFd, _buf: &[u8], _path: &Path) -> io::Result<usize> {
+    Err(unix_unsupported("sending to a Unix socket path"))
+}
+
+/// Receives a datagram; the host does not say where from (unnamed).
+pub(crate) fn recv_from_unix(
+    s: &OwnedFd,
+    buf: &mut [u8],
+    peek: bool,
+) -> io::Result<(usize, Option<PathBuf>)> {
+    recv_from(s, buf, peek).map(|(n, _)| (n, None))
+}
+
+/// A guest's Unix socket paths are not carried back (unnamed).
+pub(crate) fn unix_local_path(_s: &OwnedFd) -> io::Result<Option<PathBuf>> {
+    Ok(None)
+}
+
+/// A guest's Unix socket paths are not carried back (unnamed).
+pub(crate) fn unix_peer_path(_s: &OwnedFd) -> io::Result<Option<PathBuf>> {
+    Ok(None)
+}
+
 pub(crate) fn accept(s: &OwnedFd) -> io::Result<OwnedFd> {
     // SAFETY: preview1 call on our fd.
     let n = unsafe { wasi::sock_accept(fd(s), wasi::FDFLAGS_NONBLOCK) }
