@@ -188,3 +188,91 @@ async fn channels_and_locks() {
     assert_eq!(got, [1, 2, 3]);
     assert_eq!(*wrx.borrow_and_update(), 3);
 }
+
+/// tokio's file shapes: `max_buf_size` caps each read and write (and a
+/// clone keeps it), a vectored write writes every buffer, `DirBuilder`,
+/// `try_into_std`, `From<std::fs::File>`, `symlink`, and tokio's `Debug`.
+#[wasio::test]
+async fn files_have_tokios_shapes() {
+    let dir = common::scratch("file-shapes");
+    let p = dir.join("f.txt");
+    let mut f = wasio::fs::File::create(&p).await.unwrap();
+    f.set_max_buf_size(3);
+    assert_eq!(f.max_buf_size(), 3);
+    // WASI preview1 has no `dup`: a clone is `Unsupported` there.
+    #[cfg(not(target_os = "wasi"))]
+    assert_eq!(f.try_clone().await.unwrap().max_buf_size(), 3);
+    assert_eq!(f.write(b"hello").await.unwrap(), 3);
+    f.set_max_buf_size(64);
+    let bufs = [
+        std::io::IoSlice::new(b"lo, "),
+        std::io::IoSlice::new(b"world"),
+    ];
+    assert_eq!(f.write_vectored(&bufs).await.unwrap(), 9);
+    assert!(format!("{f:?}").starts_with("wasio::fs::File { std: "));
+    let std_file = f.try_into_std().expect("no operation is ever in flight");
+    drop(std_file);
+    assert_eq!(wasio::fs::read(&p).await.unwrap(), b"hello, world");
+
+    let mut f = wasio::fs::File::from(std::fs::File::open(&p).unwrap());
+    f.set_max_buf_size(5);
+    let mut buf = [0u8; 64];
+    assert_eq!(f.read(&mut buf).await.unwrap(), 5);
+    assert_eq!(&buf[..5], b"hello");
+
+    let nested = dir.join("a/b/c");
+    wasio::fs::DirBuilder::new()
+        .recursive(true)
+        .create(&nested)
+        .await
+        .unwrap();
+    assert!(nested.is_dir());
+    let err = wasio::fs::DirBuilder::new()
+        .create(dir.join("x/y"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+
+    // A relative target: under `wasio run` a link may only point down.
+    wasio::fs::symlink("f.txt", dir.join("link")).await.unwrap();
+    let meta = wasio::fs::symlink_metadata(dir.join("link")).await.unwrap();
+    assert!(meta.file_type().is_symlink());
+    assert_eq!(
+        wasio::fs::read_to_string(dir.join("link")).await.unwrap(),
+        "hello, world"
+    );
+}
+
+/// `set_max_buf_size(0)` is refused with tokio's message.
+#[test]
+#[should_panic(expected = "`max_buf_size` must be greater than 0")]
+#[cfg(not(target_os = "wasi"))] // a panic is an abort there
+fn max_buf_size_of_zero_panics() {
+    wasio::block_on(async {
+        let dir = common::scratch("max-buf-zero");
+        let mut f = wasio::fs::File::create(dir.join("f")).await.unwrap();
+        f.set_max_buf_size(0);
+    });
+}
+
+/// `fs::copy` copies the permissions too, and `set_permissions` works on
+/// a path and on an open file (Unix: WASI files have no mode).
+#[cfg(unix)]
+#[wasio::test]
+async fn permissions_are_set_and_copied() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::scratch("perms");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    wasio::fs::write(&a, "x").await.unwrap();
+    wasio::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o640))
+        .await
+        .unwrap();
+    wasio::fs::copy(&a, &b).await.unwrap();
+    let mode = |p| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&b), 0o640);
+    let f = wasio::fs::File::open(&b).await.unwrap();
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .await
+        .unwrap();
+    assert_eq!(mode(&b), 0o600);
+}

@@ -143,6 +143,129 @@ async fn udp_send_to_and_recv_from() {
     assert!(b.broadcast().unwrap());
 }
 
+/// tokio's UDP shapes: the `poll_*` calls, `peek_sender`, the `recv_buf`
+/// family, and the multicast getters.
+#[wasio::test]
+async fn udp_has_tokios_poll_and_buf_shapes() {
+    use std::future::poll_fn;
+    use wasio::io::ReadBuf;
+    use wasio::net::UdpSocket;
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+
+    poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();
+    let n = poll_fn(|cx| a.poll_send_to(cx, b"one", ba)).await.unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(b.peek_sender().await.unwrap(), aa);
+    poll_fn(|cx| b.poll_recv_ready(cx)).await.unwrap();
+    assert_eq!(poll_fn(|cx| b.poll_peek_sender(cx)).await.unwrap(), aa);
+    let mut storage = [0u8; 16];
+    let mut buf = ReadBuf::new(&mut storage);
+    let from = poll_fn(|cx| b.poll_peek_from(cx, &mut buf)).await.unwrap();
+    assert_eq!((buf.filled(), from), (&b"one"[..], aa));
+    let mut buf = ReadBuf::new(&mut storage);
+    let from = poll_fn(|cx| b.poll_recv_from(cx, &mut buf)).await.unwrap();
+    assert_eq!((buf.filled(), from), (&b"one"[..], aa));
+    assert_eq!(
+        b.try_peek_sender().unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+
+    a.send_to(b"two", ba).await.unwrap();
+    let mut v = Vec::with_capacity(16);
+    let (n, from) = b.recv_buf_from(&mut v).await.unwrap();
+    assert_eq!((n, &v[..], from), (3, &b"two"[..], aa));
+
+    a.connect(ba).await.unwrap();
+    b.connect(aa).await.unwrap();
+    poll_fn(|cx| a.poll_send(cx, b"three")).await.unwrap();
+    let mut buf = ReadBuf::new(&mut storage);
+    poll_fn(|cx| b.poll_recv(cx, &mut buf)).await.unwrap();
+    assert_eq!(buf.filled(), b"three");
+    a.send(b"four").await.unwrap();
+    let mut v = Vec::with_capacity(16);
+    assert_eq!(b.recv_buf(&mut v).await.unwrap(), 4);
+    assert_eq!(v, b"four");
+    let mut v = Vec::with_capacity(16);
+    assert_eq!(
+        b.try_recv_buf(&mut v).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+
+    a.set_multicast_ttl_v4(9).unwrap();
+    assert_eq!(a.multicast_ttl_v4().unwrap(), 9);
+    a.set_multicast_loop_v4(false).unwrap();
+    assert!(!a.multicast_loop_v4().unwrap());
+}
+
+/// `try_io`/`async_io` run a caller's own operation under the reactor's
+/// readiness: not ready, `WouldBlock` without calling it; a `WouldBlock`
+/// from it clears the readiness, and `async_io` waits for the next.
+#[wasio::test]
+async fn try_io_and_async_io_follow_readiness() {
+    use wasio::io::Interest;
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (c, s) = wasio::join!(TcpStream::connect(addr), l.accept());
+    let (mut c, s) = (c.unwrap(), s.unwrap().0);
+    let calls = std::cell::Cell::new(0);
+    let mut buf = [0u8; 8];
+    // Accepted: assumed readable, so the operation runs, and blocks.
+    let r = s.try_io(Interest::READABLE, || {
+        calls.set(calls.get() + 1);
+        s.try_read(&mut buf)
+    });
+    assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    // Not ready now: refused without a call.
+    let r = s.try_io(Interest::READABLE, || {
+        calls.set(calls.get() + 1);
+        Ok(())
+    });
+    assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    assert_eq!(calls.get(), 1);
+    c.write_all(b"data").await.unwrap();
+    let n = wasio::time::timeout(
+        Duration::from_secs(5),
+        s.async_io(Interest::READABLE, || s.try_read(&mut buf)),
+    )
+    .await
+    .expect("async_io missed the data")
+    .unwrap();
+    assert_eq!(&buf[..n], b"data");
+}
+
+/// Once its runtime is dropped, a socket made under it fails to wait with
+/// the runtime-shutdown error instead of hanging, and no new socket can
+/// be made under the dropped runtime.
+#[test]
+fn sockets_report_their_runtimes_shutdown() {
+    use wasio::runtime::{is_rt_shutdown_err, Builder, Handle};
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let guard = rt.enter();
+    drop(guard);
+    drop(rt);
+    let rt2 = Builder::new_current_thread().enable_all().build().unwrap();
+    let err = rt2
+        .block_on(async {
+            wasio::time::timeout(Duration::from_secs(5), listener.accept())
+                .await
+                .expect("accept hung instead of reporting shutdown")
+        })
+        .unwrap_err();
+    assert!(is_rt_shutdown_err(&err), "{err}");
+
+    let rt3 = Builder::new_current_thread().enable_all().build().unwrap();
+    let _entered = rt3.enter();
+    rt3.shutdown_background();
+    let err = Handle::current()
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .unwrap_err();
+    assert!(is_rt_shutdown_err(&err), "{err}");
+    assert!(!is_rt_shutdown_err(&std::io::Error::other("other")));
+}
+
 #[wasio::test]
 async fn unix_stream_and_datagram() {
     use wasio::net::{UnixDatagram, UnixListener, UnixStream};

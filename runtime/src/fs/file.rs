@@ -1,13 +1,14 @@
-//! [`File`] and [`OpenOptions`].
+//! [`File`].
 
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::fmt;
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::ReadBuf;
 
-use super::{proceed, Metadata, CHUNK};
+use super::{proceed, FileTimes, Metadata, OpenOptions, Permissions, CHUNK};
 
 /// An open file. Implements tokio's [`AsyncRead`](crate::io::AsyncRead),
 /// [`AsyncWrite`](crate::io::AsyncWrite) and
@@ -32,11 +33,20 @@ use super::{proceed, Metadata, CHUNK};
 ///     wasio::fs::remove_file(&path).await.unwrap();
 /// });
 /// ```
-#[derive(Debug)]
 pub struct File {
     std: std::fs::File,
     /// The result of the seek `start_seek` began (tokio's `AsyncSeek`).
     seek: Option<io::Result<u64>>,
+    /// The most one read or write moves (see [`File::set_max_buf_size`]).
+    max_buf_size: usize,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("wasio::fs::File")
+            .field("std", &self.std)
+            .finish()
+    }
 }
 
 impl File {
@@ -62,12 +72,53 @@ impl File {
 
     /// Wraps an open std file.
     pub fn from_std(std: std::fs::File) -> File {
-        File { std, seek: None }
+        File {
+            std,
+            seek: None,
+            max_buf_size: CHUNK,
+        }
     }
 
-    /// The std file inside.
-    pub fn into_std(self) -> std::fs::File {
+    /// The std file inside. wasio's file operations complete before they
+    /// return, so there is never one in flight to wait for: this is async
+    /// only to keep tokio's signature.
+    pub async fn into_std(self) -> std::fs::File {
         self.std
+    }
+
+    /// The std file inside, now. Never fails under wasio (no operation is
+    /// ever left in flight); the `Result` is tokio's signature, where it
+    /// gives the `File` back while one is.
+    pub fn try_into_std(self) -> Result<std::fs::File, Self> {
+        Ok(self.std)
+    }
+
+    /// Caps what one read or write moves (by default 64 KiB, the chunk
+    /// after which a file operation gives other tasks a turn).
+    ///
+    /// # Panics
+    ///
+    /// If `max_buf_size` is 0.
+    pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
+        self.max_buf_size = max_buf_size;
+    }
+
+    /// The cap [`set_max_buf_size`](Self::set_max_buf_size) set.
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
+    }
+
+    /// Changes the file's permissions.
+    pub async fn set_permissions(&self, perm: Permissions) -> io::Result<()> {
+        proceed().await;
+        self.std.set_permissions(perm)
+    }
+
+    /// Changes the file's access and modification times.
+    pub async fn set_times(&self, times: FileTimes) -> io::Result<()> {
+        proceed().await;
+        self.std.set_times(times)
     }
 
     /// Metadata of the open file.
@@ -94,9 +145,40 @@ impl File {
         self.std.sync_data()
     }
 
-    /// Another handle to the same open file.
+    /// Another handle to the same open file (with the same
+    /// [`max_buf_size`](Self::max_buf_size)).
     pub async fn try_clone(&self) -> io::Result<File> {
-        Ok(File::from_std(self.std.try_clone()?))
+        let mut clone = File::from_std(self.std.try_clone()?);
+        clone.max_buf_size = self.max_buf_size;
+        Ok(clone)
+    }
+}
+
+impl From<std::fs::File> for File {
+    fn from(std: std::fs::File) -> Self {
+        File::from_std(std)
+    }
+}
+
+impl std::os::fd::AsFd for File {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.std.as_fd()
+    }
+}
+
+impl std::os::fd::AsRawFd for File {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.std.as_raw_fd()
+    }
+}
+
+impl std::os::fd::FromRawFd for File {
+    /// # Safety
+    ///
+    /// `fd` must be an open file descriptor that nothing else owns.
+    unsafe fn from_raw_fd(fd: std::os::fd::RawFd) -> Self {
+        // SAFETY: the caller's promise, passed on.
+        File::from_std(unsafe { std::fs::File::from_raw_fd(fd) })
     }
 }
 
@@ -119,7 +201,7 @@ impl tokio::io::AsyncRead for File {
             return Poll::Pending;
         }
         let this = self.get_mut();
-        Poll::Ready(crate::io::read_into(buf, CHUNK, |dst| {
+        Poll::Ready(crate::io::read_into(buf, this.max_buf_size, |dst| {
             retry(|| this.std.read(dst))
         }))
     }
@@ -130,8 +212,33 @@ impl File {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let n = buf.len().min(CHUNK);
+        let n = buf.len().min(self.max_buf_size);
         Poll::Ready(retry(|| self.std.write(&buf[..n])))
+    }
+
+    /// One gathering write of `bufs`, in order, up to `max_buf_size`
+    /// bytes in all.
+    fn write_chunks(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if crate::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        const MAX_SLICES: usize = 64;
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let (mut count, mut room) = (0, self.max_buf_size);
+        for buf in bufs.iter().filter(|b| !b.is_empty()) {
+            if count == MAX_SLICES || room == 0 {
+                break;
+            }
+            let take = buf.len().min(room);
+            slices[count] = IoSlice::new(&buf[..take]);
+            count += 1;
+            room -= take;
+        }
+        Poll::Ready(retry(|| self.std.write_vectored(&slices[..count])))
     }
 }
 
@@ -142,6 +249,18 @@ impl tokio::io::AsyncWrite for File {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut().write_chunk(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().write_chunks(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -179,8 +298,8 @@ impl futures_io::AsyncRead for File {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let n = buf.len().min(CHUNK);
         let this = self.get_mut();
+        let n = buf.len().min(this.max_buf_size);
         Poll::Ready(retry(|| this.std.read(&mut buf[..n])))
     }
 }
@@ -193,6 +312,14 @@ impl futures_io::AsyncWrite for File {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.get_mut().write_chunk(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().write_chunks(cx, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -212,69 +339,5 @@ impl futures_io::AsyncSeek for File {
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
         Poll::Ready(self.get_mut().std.seek(pos))
-    }
-}
-
-/// How to open a file; mirrors `std::fs::OpenOptions`.
-///
-/// ```
-/// wasio::block_on(async {
-///     # let tmp = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
-///     let path = std::path::Path::new(&tmp).join("wasio-doc-options.txt");
-///     let f = wasio::fs::OpenOptions::new().append(true).create(true).open(&path).await;
-///     assert!(f.is_ok());
-///     wasio::fs::remove_file(&path).await.unwrap();
-/// });
-/// ```
-#[derive(Debug, Clone)]
-pub struct OpenOptions(std::fs::OpenOptions);
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl OpenOptions {
-    /// All options off.
-    pub fn new() -> Self {
-        Self(std::fs::OpenOptions::new())
-    }
-    /// Open for reading.
-    pub fn read(&mut self, on: bool) -> &mut Self {
-        self.0.read(on);
-        self
-    }
-    /// Open for writing.
-    pub fn write(&mut self, on: bool) -> &mut Self {
-        self.0.write(on);
-        self
-    }
-    /// Every write goes to the end.
-    pub fn append(&mut self, on: bool) -> &mut Self {
-        self.0.append(on);
-        self
-    }
-    /// Truncate to zero length on open.
-    pub fn truncate(&mut self, on: bool) -> &mut Self {
-        self.0.truncate(on);
-        self
-    }
-    /// Create the file if missing.
-    pub fn create(&mut self, on: bool) -> &mut Self {
-        self.0.create(on);
-        self
-    }
-    /// Create the file, failing if it exists.
-    pub fn create_new(&mut self, on: bool) -> &mut Self {
-        self.0.create_new(on);
-        self
-    }
-    /// Opens `path` with these options.
-    pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
-        proceed().await;
-        let path = path.as_ref();
-        let f = self.0.open(path).map_err(|e| super::explain(path, e))?;
-        Ok(File::from_std(f))
     }
 }

@@ -18,15 +18,19 @@
 //! });
 //! ```
 
+mod dir_builder;
 mod file;
+mod open_options;
 mod read_dir;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-pub use file::{File, OpenOptions};
+pub use dir_builder::DirBuilder;
+pub use file::File;
+pub use open_options::OpenOptions;
 pub use read_dir::{read_dir, DirEntry, ReadDir};
-pub use std::fs::{FileType, Metadata, Permissions};
+pub use std::fs::{FileTimes, FileType, Metadata, Permissions};
 
 /// Largest single read or write a file operation makes before yielding.
 pub(crate) const CHUNK: usize = 64 * 1024;
@@ -96,12 +100,14 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> std::i
     Ok(())
 }
 
-/// Copies a file's contents (not its permissions) and returns the byte
-/// count.
+/// Copies a file's contents and permissions (as `std::fs::copy`; WASI
+/// files have none to copy) and returns the byte count.
 pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> std::io::Result<u64> {
     let (from, to) = (from.as_ref(), to.as_ref());
     let mut src = std::fs::File::open(from).map_err(|e| explain(from, e))?;
     let mut dst = std::fs::File::create(to).map_err(|e| explain(to, e))?;
+    #[cfg(unix)]
+    dst.set_permissions(src.metadata()?.permissions())?;
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
@@ -165,6 +171,22 @@ path_op!(
     /// The absolute, symlink-free form of a path. WASI has no process-wide
     /// root, so on wasm32-wasip1 this fails with `Unsupported`.
     canonicalize(path) -> PathBuf = std::fs::canonicalize);
+
+/// Changes the permissions of the file or directory at `path`.
+pub async fn set_permissions(path: impl AsRef<Path>, perm: Permissions) -> std::io::Result<()> {
+    proceed().await;
+    let path = path.as_ref();
+    std::fs::set_permissions(path, perm).map_err(|e| explain(path, e))
+}
+
+/// Creates a symlink at `link` whose target is `original` (on
+/// wasm32-wasip1 the target is kept as written, and the sandbox decides
+/// where it may lead when it is followed).
+pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> std::io::Result<()> {
+    proceed().await;
+    let link = link.as_ref();
+    crate::sys::symlink(original.as_ref(), link).map_err(|e| explain(link, e))
+}
 
 /// Whether `path` exists (errors other than "not found" are returned).
 pub async fn try_exists(path: impl AsRef<Path>) -> std::io::Result<bool> {

@@ -1,22 +1,47 @@
 //! [`Evented`]: a non-blocking std object plus the reactor glue.
 
+use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::runtime::{try_with_reactor, with_reactor};
+use crate::runtime::{try_with_current, try_with_reactor, with_reactor, Shared};
 use crate::sys::Direction;
 
 /// Wraps a non-blocking object: operations are tried first, and only a
 /// `WouldBlock` makes the task wait on the reactor for that direction.
-#[derive(Debug)]
 pub(crate) struct Evented<T: AsRawFd> {
     inner: T,
+    /// The runtime current when it was made: once that runtime is shut
+    /// down, waiting fails (as in tokio, where an object belongs to its
+    /// runtime's driver) instead of hanging.
+    runtime: Option<Arc<Shared>>,
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for Evented<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Evented")
+            .field("inner", &self.inner)
+            .finish()
+    }
 }
 
 impl<T: AsRawFd> Evented<T> {
     pub(crate) fn new(inner: T) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            runtime: try_with_current(|i| i.shared.clone()),
+        }
+    }
+
+    /// Fails with the runtime-shutdown error once the runtime this was
+    /// made under is shut down: nothing will drive its waits any more.
+    fn check_runtime(&self) -> io::Result<()> {
+        match &self.runtime {
+            Some(rt) if rt.is_shut_down() => Err(crate::runtime::shutdown::error()),
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn get_ref(&self) -> &T {
@@ -27,7 +52,8 @@ impl<T: AsRawFd> Evented<T> {
     pub(crate) fn into_inner(self) -> T {
         let fd = self.fd();
         try_with_reactor(|r| r.forget(fd));
-        let this = std::mem::ManuallyDrop::new(self);
+        let mut this = std::mem::ManuallyDrop::new(self);
+        drop(this.runtime.take());
         // SAFETY: `this` is never used or dropped again, so `inner` is
         // moved out exactly once.
         unsafe { std::ptr::read(&this.inner) }
@@ -51,6 +77,7 @@ impl<T: AsRawFd> Evented<T> {
         loop {
             match op(&self.inner) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.check_runtime()?;
                     let fd = self.fd();
                     with_reactor(|r| {
                         r.clear_ready(fd, dir);
@@ -80,6 +107,7 @@ impl<T: AsRawFd> Evented<T> {
     ) -> Poll<io::Result<usize>> {
         let fd = self.fd();
         if len > 0 && with_reactor(|r| r.is_blocked(fd, dir)) {
+            self.check_runtime()?;
             with_reactor(|r| r.wait_io(fd, dir, cx.waker()))?;
             return Poll::Pending;
         }
@@ -89,6 +117,7 @@ impl<T: AsRawFd> Evented<T> {
         loop {
             match op(&self.inner) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.check_runtime()?;
                     with_reactor(|r| {
                         r.mark_blocked(fd, dir);
                         r.wait_io(fd, dir, cx.waker())
@@ -110,6 +139,7 @@ impl<T: AsRawFd> Evented<T> {
     /// being ready: a task woken by something else waits on.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<()>> {
         let fd = self.fd();
+        self.check_runtime()?;
         with_reactor(|r| {
             if r.is_ready(fd, dir) {
                 return Ok(true);

@@ -65,7 +65,9 @@ impl fmt::Debug for Interest {
 /// Directions found ready by `ready()`. Readiness is a hint, as in tokio:
 /// a `try_read` after `READABLE` may still return `WouldBlock` (another
 /// task got there first), which clears it until the poller reports it
-/// again. A closed peer shows as readable (a read returns 0).
+/// again. A closed peer shows as readable (a read returns 0), and natively
+/// also as [`READ_CLOSED`](Self::READ_CLOSED) once the poller has reported
+/// the hang-up.
 ///
 /// ```
 /// use wasio::io::Ready;
@@ -85,6 +87,11 @@ impl Ready {
     pub const WRITABLE: Ready = Ready(2);
     /// Every direction.
     pub const ALL: Ready = Ready(3);
+    /// The peer closed the read direction (natively; see
+    /// [`is_read_closed`](Self::is_read_closed)).
+    pub const READ_CLOSED: Ready = Ready(4);
+    /// The write direction was closed (natively).
+    pub const WRITE_CLOSED: Ready = Ready(8);
 
     /// Nothing is ready.
     pub const fn is_empty(self) -> bool {
@@ -101,16 +108,18 @@ impl Ready {
         self.0 & 2 != 0
     }
 
-    /// The read direction was closed by the peer. wasio reports a closed
-    /// peer as readable instead, so this is always `false`.
+    /// The read direction was closed by the peer: natively, once the
+    /// poller has reported the hang-up (it comes with `READABLE`: a read
+    /// returns 0). Under `wasio run` preview1's wait does not report
+    /// hang-ups apart from readability, so there it is always `false`.
     pub const fn is_read_closed(self) -> bool {
-        false
+        self.0 & 4 != 0
     }
 
-    /// The write direction was closed. Always `false` (see
-    /// [`is_read_closed`](Self::is_read_closed)).
+    /// The write direction was closed (natively; always `false` under
+    /// `wasio run`, as [`is_read_closed`](Self::is_read_closed)).
     pub const fn is_write_closed(self) -> bool {
-        false
+        self.0 & 8 != 0
     }
 }
 
@@ -132,6 +141,8 @@ impl fmt::Debug for Ready {
         f.debug_struct("Ready")
             .field("readable", &self.is_readable())
             .field("writable", &self.is_writable())
+            .field("read_closed", &self.is_read_closed())
+            .field("write_closed", &self.is_write_closed())
             .finish()
     }
 }

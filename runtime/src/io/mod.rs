@@ -13,7 +13,9 @@
 //!
 //! What wasio adds: [`stdin`], [`stdout`] and [`stderr`] (read and written
 //! without blocking other tasks), and [`Interest`]/[`Ready`] for
-//! `ready()`.
+//! `ready()`. [`sink`], [`empty`] and [`repeat`] are wasio's own too, with
+//! tokio's shapes: always ready, they spend wasio's cooperative budget, so
+//! a loop over one yields to other tasks as under tokio.
 //!
 //! ```
 //! use wasio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -39,10 +41,13 @@
 pub(crate) mod evented;
 mod interest;
 mod stdio;
+mod util;
 
 pub use interest::{Interest, Ready};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use tokio::io::*;
+// wasio's own, in place of tokio's: they spend wasio's budget.
+pub use util::{empty, repeat, sink, Empty, Repeat, Sink};
 
 /// The unfilled part of `buf` as bytes to read into, without zeroing it.
 ///

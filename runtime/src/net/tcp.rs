@@ -2,12 +2,14 @@
 
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::addr::{each_addr, ToSocketAddrs};
-use super::socket::{self, finish_connect, impl_read, impl_write, new_io, Io, StreamIo};
+use super::socket::{
+    self, finish_connect, impl_read, impl_write, new_accepted_io, new_io, Io, StreamIo,
+};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -51,13 +53,13 @@ impl TcpListener {
             sys::sockopt::set_reuseaddr(&fd, true)?;
             sys::net::bind(&fd, &a)?;
             sys::net::listen(&fd, 1024)?;
-            Ok(TcpListener { io: new_io(fd) })
+            Ok(TcpListener { io: new_io(fd)? })
         })
         .await
     }
 
-    pub(crate) fn from_fd(fd: OwnedFd) -> TcpListener {
-        TcpListener { io: new_io(fd) }
+    pub(crate) fn from_fd(fd: OwnedFd) -> io::Result<TcpListener> {
+        Ok(TcpListener { io: new_io(fd)? })
     }
 
     /// The first listening socket the host preopened, if any
@@ -83,7 +85,7 @@ impl TcpListener {
     /// Wraps a std listener, making it non-blocking.
     pub fn from_std(l: std::net::TcpListener) -> io::Result<TcpListener> {
         l.set_nonblocking(true)?;
-        Ok(TcpListener::from_fd(OwnedFd::from(l)))
+        TcpListener::from_fd(OwnedFd::from(l))
     }
 
     /// The std listener inside (still non-blocking), taken off the reactor.
@@ -100,10 +102,16 @@ impl TcpListener {
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
             .poll_io(cx, Direction::Read, |s| sys::net::accept(&s.0))
-            .map_ok(|fd| {
+            .map(|accepted| {
+                let fd = accepted?;
                 let peer = sys::net::peer_addr(&fd)
                     .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-                (TcpStream { io: new_io(fd) }, peer)
+                Ok((
+                    TcpStream {
+                        io: new_accepted_io(fd)?,
+                    },
+                    peer,
+                ))
             })
     }
 
@@ -144,11 +152,7 @@ impl futures_core::Stream for Incoming<'_> {
     }
 }
 
-impl AsRawFd for TcpListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.fd()
-    }
-}
+socket::impl_fd!(TcpListener);
 
 /// A TCP connection: tokio's `TcpStream`, on wasio's reactor.
 ///
@@ -189,7 +193,7 @@ impl TcpStream {
 
     pub(crate) async fn connect_fd(fd: OwnedFd, a: &SocketAddr) -> io::Result<TcpStream> {
         let done = sys::net::connect(&fd, a)?;
-        let io = new_io(fd);
+        let io = new_io(fd)?;
         finish_connect(&io, done).await?;
         Ok(TcpStream { io })
     }
@@ -198,7 +202,7 @@ impl TcpStream {
     pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
         s.set_nonblocking(true)?;
         Ok(TcpStream {
-            io: new_io(OwnedFd::from(s)),
+            io: new_io(OwnedFd::from(s))?,
         })
     }
 
@@ -302,11 +306,7 @@ impl TcpStream {
     }
 }
 
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.fd()
-    }
-}
+socket::impl_fd!(TcpStream);
 
 impl StreamIo for TcpStream {
     fn io(&self) -> &Io {

@@ -102,6 +102,19 @@ impl TcpSocket {
         sockopt::linger(&self.fd)
     }
 
+    /// `SO_LINGER` of zero: closing resets the connection at once,
+    /// dropping what is unsent.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
+    }
+
+    #[cfg_attr(target_os = "wasi", allow(dead_code))]
+    fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    super::socket::traffic_class_methods!();
+
     /// `SO_KEEPALIVE`.
     pub fn set_keepalive(&self, on: bool) -> io::Result<()> {
         sockopt::set_keepalive(&self.fd, on)
@@ -151,7 +164,7 @@ impl TcpSocket {
     /// host at 4096).
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         sys::net::listen(&self.fd, backlog)?;
-        Ok(TcpListener::from_fd(self.fd))
+        TcpListener::from_fd(self.fd)
     }
 
     /// Wraps a std stream's socket (for setting options on it).
@@ -163,5 +176,11 @@ impl TcpSocket {
 impl AsRawFd for TcpSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+impl std::os::fd::AsFd for TcpSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }

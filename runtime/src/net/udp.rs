@@ -2,10 +2,13 @@
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::OwnedFd;
+use std::task::{Context, Poll};
+
+use tokio::io::ReadBuf;
 
 use super::addr::{each_addr, ToSocketAddrs};
-use super::socket::{self, new_io, Io};
+use super::socket::{self, fill_buf_mut, fill_read_buf, new_io, Io};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -34,7 +37,7 @@ impl UdpSocket {
         each_addr(addr, |a| async move {
             let fd = sys::net::socket(Family::of(&a), Kind::Datagram)?;
             sys::net::bind(&fd, &a)?;
-            Ok(UdpSocket { io: new_io(fd) })
+            Ok(UdpSocket { io: new_io(fd)? })
         })
         .await
     }
@@ -43,7 +46,7 @@ impl UdpSocket {
     pub fn from_std(s: std::net::UdpSocket) -> io::Result<UdpSocket> {
         s.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: new_io(OwnedFd::from(s)),
+            io: new_io(OwnedFd::from(s))?,
         })
     }
 
@@ -97,23 +100,25 @@ impl UdpSocket {
     /// Receives one datagram and who sent it. A datagram longer than `buf`
     /// is truncated.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.recv_from_inner(buf, false).await
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| recv_from(s, buf, false))
+        })
+        .await
     }
 
     /// Like [`recv_from`](Self::recv_from) but leaves the datagram queued.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.recv_from_inner(buf, true).await
+        std::future::poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |s| recv_from(s, buf, true))
+        })
+        .await
     }
 
-    async fn recv_from_inner(&self, buf: &mut [u8], peek: bool) -> io::Result<(usize, SocketAddr)> {
-        let (n, from) = std::future::poll_fn(|cx| {
-            self.io.poll_io(cx, Direction::Read, |s| {
-                sys::net::recv_from(&s.0, buf, peek)
-            })
-        })
-        .await?;
-        let from = from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-        Ok((n, from))
+    /// Who sent the next datagram, leaving it queued.
+    pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
+        std::future::poll_fn(|cx| self.poll_peek_sender(cx)).await
     }
 
     /// Sends to the connected peer now, without waiting (`WouldBlock` if
@@ -137,13 +142,125 @@ impl UdpSocket {
     /// Receives a datagram that is there now, and who sent it, without
     /// waiting.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let (n, from) = self
-            .io
-            .try_io(Direction::Read, |s| sys::net::recv_from(&s.0, buf, false))?;
-        Ok((
-            n,
-            from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
-        ))
+        self.io
+            .try_io(Direction::Read, |s| recv_from(s, buf, false))
+    }
+
+    /// Like [`try_recv_from`](Self::try_recv_from) but leaves the datagram
+    /// queued.
+    pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Direction::Read, |s| recv_from(s, buf, true))
+    }
+
+    /// Who sent the datagram that is there now, leaving it queued.
+    pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
+        self.io
+            .try_io(Direction::Read, |s| recv_from(s, &mut [], true))
+            .map(|(_, from)| from)
+    }
+
+    /// Receives a datagram from the connected peer into `buf`'s spare
+    /// capacity.
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        socket::recv_buf(&self.io, buf).await
+    }
+
+    /// Receives a datagram from the connected peer that is there now into
+    /// `buf`'s spare capacity.
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        socket::try_recv_buf(&self.io, buf)
+    }
+
+    /// Receives a datagram into `buf`'s spare capacity, and who sent it.
+    pub async fn recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        std::future::poll_fn(|cx| {
+            self.io.poll_io(cx, Direction::Read, |s| {
+                fill_buf_mut(buf, |dst| recv_from(s, dst, false))
+            })
+        })
+        .await
+    }
+
+    /// Receives a datagram that is there now into `buf`'s spare capacity,
+    /// and who sent it.
+    pub fn try_recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Direction::Read, |s| {
+            fill_buf_mut(buf, |dst| recv_from(s, dst, false))
+        })
+    }
+
+    /// Polls to send to the connected peer.
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        socket::poll_send(&self.io, cx, buf)
+    }
+
+    /// Polls to send one datagram to `target`.
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |s| {
+            sys::net::send_to(&s.0, buf, &target)
+        })
+    }
+
+    /// Polls to receive a datagram from the connected peer into `buf`'s
+    /// unfilled part.
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_io(cx, Direction::Read, |s| {
+            fill_read_buf(buf, |dst| Ok((sys::net::recv(&s.0, dst, false)?, ())))
+        })
+    }
+
+    /// Polls to receive a datagram into `buf`'s unfilled part; ready with
+    /// who sent it.
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, |s| {
+            fill_read_buf(buf, |dst| recv_from(s, dst, false))
+        })
+    }
+
+    /// Like [`poll_recv_from`](Self::poll_recv_from) but leaves the
+    /// datagram queued.
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        self.io.poll_io(cx, Direction::Read, |s| {
+            fill_read_buf(buf, |dst| recv_from(s, dst, true))
+        })
+    }
+
+    /// Polls for who sent the next datagram, leaving it queued.
+    pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
+        self.io
+            .poll_io(cx, Direction::Read, |s| recv_from(s, &mut [], true))
+            .map_ok(|(_, from)| from)
+    }
+
+    /// Polls until a send would not block (tokio's name for
+    /// [`poll_write_ready`](Self::poll_write_ready) on datagram sockets).
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_ready(cx)
+    }
+
+    /// Polls until a receive would not block (tokio's name for
+    /// [`poll_read_ready`](Self::poll_read_ready) on datagram sockets).
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_read_ready(cx)
     }
 
     socket::readiness_methods!();
@@ -226,22 +343,45 @@ impl UdpSocket {
         sys::sockopt::set_multicast_loop_v4(self.fd(), on)
     }
 
+    /// Whether multicast sent here loops back to this host (IPv4).
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        sys::sockopt::multicast_loop_v4(self.fd())
+    }
+
     /// Multicast time-to-live (IPv4).
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
         sys::sockopt::set_multicast_ttl_v4(self.fd(), ttl)
+    }
+
+    /// Multicast time-to-live (IPv4).
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        sys::sockopt::multicast_ttl_v4(self.fd())
     }
 
     /// Whether multicast sent here loops back to this host (IPv6).
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
         sys::sockopt::set_multicast_loop_v6(self.fd(), on)
     }
+
+    /// Whether multicast sent here loops back to this host (IPv6).
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        sys::sockopt::multicast_loop_v6(self.fd())
+    }
+
+    socket::traffic_class_methods!();
 }
 
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.fd()
-    }
+/// One `recvfrom`; a source the system does not name (none for a
+/// connected socket on some systems) reads as `0.0.0.0:0`.
+fn recv_from(s: &socket::Sock, buf: &mut [u8], peek: bool) -> io::Result<(usize, SocketAddr)> {
+    let (n, from) = sys::net::recv_from(&s.0, buf, peek)?;
+    Ok((
+        n,
+        from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+    ))
 }
+
+socket::impl_fd!(UdpSocket);
 
 impl TryFrom<std::net::UdpSocket> for UdpSocket {
     type Error = io::Error;

@@ -31,6 +31,8 @@ pub(crate) struct Reactor {
     pub(crate) last_now: Option<Instant>,
     sys: sys::Poller,
     ready: Vec<(RawFd, Direction)>,
+    /// The runtime was shut down: no more waiting (see [`Reactor::close`]).
+    closed: bool,
 }
 
 impl Reactor {
@@ -42,7 +44,16 @@ impl Reactor {
             last_now: None,
             sys: sys::Poller::new()?,
             ready: Vec::new(),
+            closed: false,
         })
+    }
+
+    /// The runtime is shut down: every waiting task is woken, and from now
+    /// on a wait fails with the runtime-shutdown error (so a future polled
+    /// after the runtime is gone fails instead of waiting forever).
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
+        self.waiters.wake_all();
     }
 
     pub(crate) fn unparker(&self) -> sys::Unparker {
@@ -52,6 +63,9 @@ impl Reactor {
     /// Wake `waker` once `fd` is ready in `dir`. The waiter is one-shot:
     /// the task registers again if its retry would block again.
     pub(crate) fn wait_io(&mut self, fd: RawFd, dir: Direction, waker: &Waker) -> io::Result<()> {
+        if self.closed {
+            return Err(crate::runtime::shutdown::error());
+        }
         let per_wait = match self.sys.add_interest(fd, dir)? {
             Registration::AlwaysReady => {
                 // It can never block (a regular file).
@@ -70,6 +84,19 @@ impl Reactor {
     /// found it blocked since).
     pub(crate) fn is_ready(&self, fd: RawFd, dir: Direction) -> bool {
         self.readiness.get(fd) & bit(dir) != 0
+    }
+
+    /// Whether the poller reported a hang-up of `fd`'s (read, write)
+    /// direction.
+    pub(crate) fn closed(&mut self, fd: RawFd) -> (bool, bool) {
+        self.sys.closed(fd)
+    }
+
+    /// `fd` is a new connection, taken as ready in `dir` until an
+    /// operation finds it blocked (see
+    /// [`crate::net::socket::new_accepted_io`]).
+    pub(crate) fn assume_ready(&mut self, fd: RawFd, dir: Direction) {
+        self.set_ready(fd, dir);
     }
 
     fn set_ready(&mut self, fd: RawFd, dir: Direction) {
@@ -134,7 +161,11 @@ impl Reactor {
         clock: &Clock,
         auto_advance: bool,
     ) -> io::Result<()> {
-        if max == Some(Duration::ZERO) && self.waiters.is_empty() && self.timers.is_empty() {
+        if max == Some(Duration::ZERO)
+            && self.waiters.is_empty()
+            && self.timers.is_empty()
+            && !self.sys.has_news()
+        {
             // A busy runtime's quick look with nothing to look at: skip even
             // the clock read (a host call on wasm).
             awake();
@@ -152,7 +183,8 @@ impl Reactor {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let poll_io = !self.waiters.is_empty() || timeout != Some(Duration::ZERO);
+        let poll_io =
+            !self.waiters.is_empty() || timeout != Some(Duration::ZERO) || self.sys.has_news();
         let mut woke = false;
         if poll_io {
             let Self {

@@ -99,6 +99,15 @@ impl Waiters {
         list.into_iter().for_each(Waker::wake);
     }
 
+    /// Wakes and removes every waiter.
+    pub(crate) fn wake_all(&mut self) {
+        for fd in 0..self.slots.len() {
+            for dir in [Direction::Read, Direction::Write] {
+                self.wake(fd as RawFd, dir);
+            }
+        }
+    }
+
     /// Whether any task waits on any fd.
     pub(crate) fn is_empty(&self) -> bool {
         self.keys == 0

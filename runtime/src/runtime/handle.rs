@@ -246,9 +246,7 @@ impl Handle {
 
     /// Whether the runtime has been dropped.
     pub(crate) fn is_shut_down(&self) -> bool {
-        self.shared
-            .shut_down
-            .load(std::sync::atomic::Ordering::SeqCst)
+        self.shared.is_shut_down()
     }
 
     /// Always [`RuntimeFlavor::CurrentThread`].

@@ -21,6 +21,7 @@ mod builder;
 mod handle;
 mod local;
 mod scheduler;
+pub(crate) mod shutdown;
 
 use std::future::Future;
 use std::io;
@@ -30,6 +31,7 @@ use std::time::Duration;
 pub use builder::{Builder, RngSeed, UnhandledPanic};
 pub use handle::{EnterGuard, Handle, Id, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 pub use local::{LocalOptions, LocalRuntime};
+pub use shutdown::is_rt_shutdown_err;
 
 pub(crate) use scheduler::{
     current_inner, defer, outside_tasks, task_panicked, try_with_current, try_with_reactor,

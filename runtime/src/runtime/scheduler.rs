@@ -141,6 +141,11 @@ impl Shared {
         }
     }
 
+    /// Whether the runtime has been dropped.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::SeqCst)
+    }
+
     /// From now on, what is spawned here is cancelled at once.
     fn mark_shut_down(&self) {
         // Under the lock remote spawns check the flag with.
@@ -352,6 +357,11 @@ impl Inner {
     pub(crate) fn shutdown(self: &Rc<Self>) {
         let _current = Entered::new(self.clone());
         self.shared.mark_shut_down();
+        // Futures still waiting on its sockets (in a `Handle::block_on`
+        // after this) fail instead of waiting for a reactor nobody runs.
+        if let Ok(mut reactor) = self.reactor.try_borrow_mut() {
+            reactor.close();
+        }
         for _ in 0..1000 {
             let mut tasks = std::mem::take(&mut *self.tasks.borrow_mut());
             tasks.append(&mut self.shared.remote.lock().unwrap_or_else(|p| p.into_inner()));
@@ -373,16 +383,18 @@ impl Inner {
 }
 
 /// Wakes `waker` once the runtime has run the tasks already queued and
-/// looked at I/O; at once outside a runtime. For a task that yields: it
-/// must not run again before the others (tokio's `yield_now`, and a task
-/// whose budget is spent).
+/// looked at I/O; at once when no runtime is being driven on this thread
+/// (outside one, only entered, or shut down: nothing would run the
+/// deferred wakes). For a task that yields: it must not run again before
+/// the others (tokio's `yield_now`, and a task whose budget is spent).
 pub(crate) fn defer(waker: &Waker) {
+    let driving = DRIVING.try_with(Cell::get).unwrap_or(false);
     let kept = CURRENT.with(|c| match c.borrow().as_ref() {
-        Some(inner) => {
+        Some(inner) if driving && !inner.shared.is_shut_down() => {
             inner.deferred.borrow_mut().push(waker.clone());
             true
         }
-        None => false,
+        _ => false,
     });
     if !kept {
         waker.wake_by_ref();
@@ -568,7 +580,8 @@ impl Driving {
             !DRIVING.with(Cell::get),
             "Cannot start a runtime from within a runtime. This happens because a function \
              (like `block_on`) attempted to block the current thread while the thread is being \
-             used to drive asynchronous tasks."
+             used to drive asynchronous tasks. If you are in an async function, use `.await` \
+             on the future instead of blocking on it."
         );
         DRIVING.with(|d| d.set(true));
         Self {

@@ -6,12 +6,17 @@
 //!   whether the poller keeps the interest itself or needs it passed to
 //!   every wait, or the fd can never block), `Poller::wait(per_wait,
 //!   timeout, ready)`, `Poller::forget(fd)`, `Poller::reports_again(fd)`,
+//!   `Poller::closed(fd)` (hang-ups reported, for `Ready::is_read_closed`),
+//!   `Poller::has_news()` (a look at I/O is worth it with nothing waiting),
 //!   `Poller::unparker()`;
 //! - `Unparker::unpark()` to interrupt a `wait` from another thread;
 //! - `stdin_ready()`, a level-triggered readiness check of fd 0;
 //! - `THREADS`: whether another thread can wake a parked runtime;
 //! - `preopened_listener_fds()`: listening sockets the host handed over;
 //! - `signal_fd(signal)`: a stream receiving a byte per delivery;
+//! - `symlink(original, link)`: std has no stable call for it on WASI;
+//! - `init()`: once per process, at the first runtime (on wasm: `$TMPDIR`
+//!   as tempfile's default, std's `temp_dir()` being a panic there);
 //! - `net::*`: socket calls on raw fds (create, bind, listen, connect,
 //!   accept, send/recv, addresses, options by typed name, multicast,
 //!   resolve), the wasio extension on wasm and plain system calls natively.

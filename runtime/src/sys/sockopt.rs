@@ -94,6 +94,21 @@ pub(crate) fn set_multicast_loop_v6(s: &OwnedFd, on: bool) -> io::Result<()> {
     flag(s, Opt::MulticastLoopV6, on)
 }
 
+/// `IP_MULTICAST_LOOP`.
+pub(crate) fn multicast_loop_v4(s: &OwnedFd) -> io::Result<bool> {
+    get_flag(s, Opt::MulticastLoopV4)
+}
+
+/// `IPV6_MULTICAST_LOOP`.
+pub(crate) fn multicast_loop_v6(s: &OwnedFd) -> io::Result<bool> {
+    get_flag(s, Opt::MulticastLoopV6)
+}
+
+/// `IP_MULTICAST_TTL`.
+pub(crate) fn multicast_ttl_v4(s: &OwnedFd) -> io::Result<u32> {
+    Ok(net::get_opt(s, Opt::MulticastTtlV4)? as u32)
+}
+
 /// `IP_TTL` / `IPV6_UNICAST_HOPS`: 1-255.
 pub(crate) fn set_ttl(s: &OwnedFd, ttl: u32) -> io::Result<()> {
     if !(1..=255).contains(&ttl) {

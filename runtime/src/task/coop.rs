@@ -3,10 +3,11 @@
 //! one per operation that completes at once, and an operation finding the
 //! budget spent yields instead (the task is scheduled again after the
 //! others), so a task whose I/O is always ready cannot starve the rest.
-//! tokio's own code re-exported here (`wasio::sync`, tokio's in-memory
-//! `io` utilities) consults tokio's budget instead, which only tokio's
-//! scheduler sets: those never yield for budget under wasio
-//! (docs/porting-from-tokio.md).
+//! `io::sink`, `io::empty` and `io::repeat` are wasio's own and spend it
+//! too. tokio's own code re-exported here (`wasio::sync`, tokio's
+//! in-memory `io` utilities such as `duplex`) consults tokio's budget
+//! instead, which only tokio's scheduler sets: those never yield for
+//! budget under wasio (docs/porting-from-tokio.md).
 //!
 //! ```
 //! # wasio::block_on(async {

@@ -37,6 +37,43 @@ struct SetInner {
     /// Tasks not yet ended, and who waits for none to be left.
     live: Cell<usize>,
     idle: RefCell<Option<Waker>>,
+    /// `unhandled_panic(ShutdownRuntime)`: a task's panic stops the set.
+    shutdown_on_panic: Cell<bool>,
+    /// A task of the set panicked.
+    panicked: Cell<bool>,
+    /// The `run_until` driving the set, woken when a task panics.
+    driver: RefCell<Option<Waker>>,
+}
+
+impl SetInner {
+    /// Panics, as tokio's set does, once a task panicked under
+    /// `UnhandledPanic::ShutdownRuntime`.
+    fn check_panicked(&self) {
+        if self.shutdown_on_panic.get() && self.panicked.get() {
+            panic!(
+                "a spawned task panicked and the LocalSet is configured to shutdown on \
+                 unhandled panic"
+            );
+        }
+    }
+}
+
+/// Notes a panic out of a set task's poll (it unwinds through this guard)
+/// and wakes whoever drives the set.
+struct PanicWatch<'a>(&'a SetInner);
+
+impl Drop for PanicWatch<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.panicked.set(true);
+            for w in [self.0.driver.take(), self.0.idle.take()]
+                .into_iter()
+                .flatten()
+            {
+                w.wake();
+            }
+        }
+    }
 }
 
 thread_local! {
@@ -82,7 +119,9 @@ struct InSet<F> {
 impl<F: Future> Future for InSet<F> {
     type Output = F::Output;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let _scope = SetScope::new(&self.member.0);
+        let set = self.member.0.clone();
+        let _scope = SetScope::new(&set);
+        let _watch = PanicWatch(&set);
         // SAFETY: `future` is structurally pinned: never moved out, and
         // `InSet` has no `Drop` or `Unpin` impl of its own.
         unsafe { self.map_unchecked_mut(|s| &mut s.future) }.poll(cx)
@@ -199,8 +238,23 @@ impl LocalSet {
                 tasks: RefCell::new(Vec::new()),
                 live: Cell::new(0),
                 idle: RefCell::new(None),
+                shutdown_on_panic: Cell::new(false),
+                panicked: Cell::new(false),
+                driver: RefCell::new(None),
             }),
         }
+    }
+
+    /// What a panic in one of the set's tasks does (tokio's unstable
+    /// `LocalSet::unhandled_panic`): with
+    /// [`ShutdownRuntime`](crate::runtime::UnhandledPanic::ShutdownRuntime)
+    /// the set's [`run_until`](Self::run_until) (or the set awaited)
+    /// panics in turn; with `Ignore`, the default, the panic is only the
+    /// task's `JoinError`.
+    pub fn unhandled_panic(&mut self, behavior: crate::runtime::UnhandledPanic) -> &mut Self {
+        let stop = matches!(behavior, crate::runtime::UnhandledPanic::ShutdownRuntime);
+        self.inner.shutdown_on_panic.set(stop);
+        self
     }
 
     /// Makes this set the one [`spawn_local`](super::spawn_local) uses
@@ -232,7 +286,9 @@ impl LocalSet {
     pub async fn run_until<F: Future>(&self, future: F) -> F::Output {
         let mut future = std::pin::pin!(future);
         std::future::poll_fn(|cx| {
+            self.inner.check_panicked();
             self.inner.attach();
+            *self.inner.driver.borrow_mut() = Some(cx.waker().clone());
             let _scope = SetScope::new(&self.inner);
             future.as_mut().poll(cx)
         })
@@ -245,6 +301,7 @@ impl Future for LocalSet {
 
     /// Ready when every task spawned on the set has ended.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.inner.check_panicked();
         self.inner.attach();
         if self.inner.live.get() == 0 {
             return Poll::Ready(());

@@ -183,6 +183,9 @@ version = "0.0.0"
 edition = "2021"
 publish = false
 autotests = false
+# tokio's manifest names https://tokio.rs, which the rename makes this
+# (tests read their package's Cargo.toml, as rt_handle_block_on's do).
+homepage = "https://wasio.rs"
 
 [workspace]
 
@@ -201,6 +204,7 @@ pin-project-lite = "0.2"
 [target.'cfg(unix)'.dev-dependencies]
 libc = "0.2"
 nix = {{ version = "0.31", default-features = false, features = ["fs", "socket"] }}
+socket2 = {{ version = "0.6", features = ["all"] }}
 
 # tokio's feature names, which its tests' own `#[cfg(feature = ...)]`
 # gates name, on as tokio's CI runs them (`--features full,test-util`);
@@ -311,6 +315,10 @@ fn runner(platform: Platform, exe: &Path, scratch: &Path) -> Command {
         Platform::Native => {
             let mut c = Command::new(exe);
             c.env("RUST_BACKTRACE", "0");
+            // In the package's directory, as `cargo test` runs a test.
+            if let Some(package) = exe.ancestors().find(|d| d.join("Cargo.toml").is_file()) {
+                c.current_dir(package);
+            }
             c
         }
         Platform::Wasm => {

@@ -2,14 +2,15 @@
 
 use std::io;
 use std::net::Shutdown;
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 use std::task::{Context, Poll};
 
 use tokio::io::ReadBuf;
 
 use super::SocketAddr;
-use crate::net::socket::{self, new_io, poll_recv, poll_send, Io};
+use crate::net::socket::{
+    self, fill_buf_mut, fill_read_buf, new_io, new_paired_io, poll_recv, poll_send, Io, Sock,
+};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -51,14 +52,14 @@ impl UnixDatagram {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
         let fd = sys::net::socket(Family::Unix, Kind::Datagram)?;
         sys::net::bind_unix(&fd, path.as_ref())?;
-        Ok(UnixDatagram { io: new_io(fd) })
+        Ok(UnixDatagram { io: new_io(fd)? })
     }
 
     /// A socket bound to nothing (it can still send, and receive replies
     /// once connected).
     pub fn unbound() -> io::Result<UnixDatagram> {
         let fd = sys::net::socket(Family::Unix, Kind::Datagram)?;
-        Ok(UnixDatagram { io: new_io(fd) })
+        Ok(UnixDatagram { io: new_io(fd)? })
     }
 
     /// Two sockets connected to each other (natively: `socketpair`;
@@ -66,8 +67,12 @@ impl UnixDatagram {
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = sys::net::unix_pair(Kind::Datagram)?;
         Ok((
-            UnixDatagram { io: new_io(a) },
-            UnixDatagram { io: new_io(b) },
+            UnixDatagram {
+                io: new_paired_io(a)?,
+            },
+            UnixDatagram {
+                io: new_paired_io(b)?,
+            },
         ))
     }
 
@@ -76,7 +81,7 @@ impl UnixDatagram {
     pub fn from_std(s: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         s.set_nonblocking(true)?;
         Ok(UnixDatagram {
-            io: new_io(s.into()),
+            io: new_io(s.into())?,
         })
     }
 
@@ -170,13 +175,7 @@ impl UnixDatagram {
 
     /// Receives a datagram and the address it came from.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let (n, from) = std::future::poll_fn(|cx| {
-            self.io.poll_io(cx, Direction::Read, |s| {
-                sys::net::recv_from_unix(&s.0, buf, false)
-            })
-        })
-        .await?;
-        Ok((n, SocketAddr::new(from)))
+        std::future::poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |s| recv_from(s, buf))).await
     }
 
     /// Polls to receive a datagram into `buf`'s unfilled part, and the
@@ -186,29 +185,19 @@ impl UnixDatagram {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        // SAFETY: the receive only writes into the slice; exactly the `n`
-        // bytes it reports are then marked initialised and filled.
-        let dst = unsafe { crate::io::unfilled(buf) };
-        let (n, from) = std::task::ready!(self.io.poll_io(cx, Direction::Read, |s| {
-            sys::net::recv_from_unix(&s.0, dst, false)
-        }))?;
-        // SAFETY: `n` bytes were written.
-        unsafe { buf.assume_init(n) };
-        buf.advance(n);
-        Poll::Ready(Ok(SocketAddr::new(from)))
+        self.io.poll_io(cx, Direction::Read, |s| {
+            fill_read_buf(buf, |dst| recv_from(s, dst))
+        })
     }
 
     /// Receives a datagram that is there now, and where it came from.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let (n, from) = self.io.try_io(Direction::Read, |s| {
-            sys::net::recv_from_unix(&s.0, buf, false)
-        })?;
-        Ok((n, SocketAddr::new(from)))
+        self.io.try_io(Direction::Read, |s| recv_from(s, buf))
     }
 
     /// Receives a datagram into `buf`'s spare capacity.
     pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        Ok(self.recv_buf_from(buf).await?.0)
+        socket::recv_buf(&self.io, buf).await
     }
 
     /// Receives a datagram into `buf`'s spare capacity, without waiting.
@@ -223,8 +212,9 @@ impl UnixDatagram {
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
         std::future::poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |_| self.try_recv_buf_from(buf))
+            self.io.poll_io(cx, Direction::Read, |s| {
+                fill_buf_mut(buf, |dst| recv_from(s, dst))
+            })
         })
         .await
     }
@@ -235,14 +225,9 @@ impl UnixDatagram {
         &self,
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
-        let chunk = buf.chunk_mut();
-        // SAFETY: the receive only writes into the slice; exactly the `n`
-        // bytes it reports are then claimed with `advance_mut`.
-        let dst = unsafe { std::slice::from_raw_parts_mut(chunk.as_mut_ptr(), chunk.len()) };
-        let (n, from) = self.try_recv_from(dst)?;
-        // SAFETY: `n` bytes of the chunk were written.
-        unsafe { buf.advance_mut(n) };
-        Ok((n, from))
+        self.io.try_io(Direction::Read, |s| {
+            fill_buf_mut(buf, |dst| recv_from(s, dst))
+        })
     }
 
     /// Polls until a send would not block (tokio's name for
@@ -260,11 +245,7 @@ impl UnixDatagram {
     socket::readiness_methods!();
 }
 
-impl AsRawFd for UnixDatagram {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.fd()
-    }
-}
+socket::impl_fd!(UnixDatagram);
 
 #[cfg(unix)]
 impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
@@ -274,4 +255,10 @@ impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
     fn try_from(s: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         UnixDatagram::from_std(s)
     }
+}
+
+/// One `recvfrom` on a Unix datagram socket.
+fn recv_from(s: &Sock, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    let (n, from) = sys::net::recv_from_unix(&s.0, buf, false)?;
+    Ok((n, SocketAddr::new(from)))
 }

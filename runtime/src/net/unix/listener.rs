@@ -1,12 +1,11 @@
 //! [`UnixListener`].
 
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 use std::task::{Context, Poll};
 
 use super::{SocketAddr, UnixStream};
-use crate::net::socket::{new_io, Io};
+use crate::net::socket::{self, new_accepted_io, new_io, Io};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -33,7 +32,7 @@ impl UnixListener {
         let fd = sys::net::socket(Family::Unix, Kind::Stream)?;
         sys::net::bind_unix(&fd, path.as_ref())?;
         sys::net::listen(&fd, 1024)?;
-        Ok(UnixListener { io: new_io(fd) })
+        Ok(UnixListener { io: new_io(fd)? })
     }
 
     /// [`bind`](Self::bind) to the path of a std address.
@@ -51,7 +50,7 @@ impl UnixListener {
     pub fn from_std(l: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         l.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: new_io(l.into()),
+            io: new_io(l.into())?,
         })
     }
 
@@ -84,15 +83,11 @@ impl UnixListener {
             .io
             .poll_io(cx, Direction::Read, |s| sys::net::accept(&s.0)))?;
         let peer = SocketAddr::new(sys::net::unix_peer_path(&fd).unwrap_or(None));
-        Poll::Ready(Ok((UnixStream::from_io(new_io(fd)), peer)))
+        Poll::Ready(Ok((UnixStream::from_io(new_accepted_io(fd)?), peer)))
     }
 }
 
-impl AsRawFd for UnixListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.fd()
-    }
-}
+socket::impl_fd!(UnixListener);
 
 #[cfg(unix)]
 impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {

@@ -56,7 +56,7 @@ impl UnixSocket {
             return Err(invalid("listen cannot be called on a datagram socket"));
         }
         sys::net::listen(&self.fd, backlog)?;
-        Ok(UnixListener::from_io(new_io(self.fd)))
+        Ok(UnixListener::from_io(new_io(self.fd)?))
     }
 
     /// Connects a stream socket to the socket at `path` (`InvalidInput`
@@ -66,7 +66,7 @@ impl UnixSocket {
             return Err(invalid("connect cannot be called on a datagram socket"));
         }
         let done = sys::net::connect_unix(&self.fd, path.as_ref())?;
-        let io = new_io(self.fd);
+        let io = new_io(self.fd)?;
         finish_connect(&io, done).await?;
         Ok(UnixStream::from_io(io))
     }
@@ -76,7 +76,7 @@ impl UnixSocket {
         if self.kind == Kind::Stream {
             return Err(invalid("datagram cannot be called on a stream socket"));
         }
-        Ok(UnixDatagram::from_io(new_io(self.fd)))
+        Ok(UnixDatagram::from_io(new_io(self.fd)?))
     }
 }
 
@@ -87,5 +87,11 @@ fn invalid(what: &'static str) -> io::Error {
 impl AsRawFd for UnixSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+impl std::os::fd::AsFd for UnixSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }

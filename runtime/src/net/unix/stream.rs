@@ -2,11 +2,12 @@
 
 use std::io;
 use std::net::Shutdown;
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
-use crate::net::socket::{self, finish_connect, impl_read, impl_write, new_io, Io, StreamIo};
+use crate::net::socket::{
+    self, finish_connect, impl_read, impl_write, new_io, new_paired_io, Io, StreamIo,
+};
 use crate::sys;
 use crate::sys::net_types::{Family, Kind};
 
@@ -41,7 +42,7 @@ impl UnixStream {
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let fd = sys::net::socket(Family::Unix, Kind::Stream)?;
         let done = sys::net::connect_unix(&fd, path.as_ref())?;
-        let io = new_io(fd);
+        let io = new_io(fd)?;
         finish_connect(&io, done).await?;
         Ok(UnixStream { io })
     }
@@ -56,7 +57,14 @@ impl UnixStream {
     /// `Unsupported` under `wasio run`).
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = sys::net::unix_pair(Kind::Stream)?;
-        Ok((UnixStream { io: new_io(a) }, UnixStream { io: new_io(b) }))
+        Ok((
+            UnixStream {
+                io: new_paired_io(a)?,
+            },
+            UnixStream {
+                io: new_paired_io(b)?,
+            },
+        ))
     }
 
     /// Wraps a std stream, making it non-blocking.
@@ -64,7 +72,7 @@ impl UnixStream {
     pub fn from_std(s: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         s.set_nonblocking(true)?;
         Ok(UnixStream {
-            io: new_io(s.into()),
+            io: new_io(s.into())?,
         })
     }
 
@@ -115,11 +123,7 @@ impl UnixStream {
     }
 }
 
-impl AsRawFd for UnixStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.fd()
-    }
-}
+socket::impl_fd!(UnixStream);
 
 impl StreamIo for UnixStream {
     fn io(&self) -> &Io {

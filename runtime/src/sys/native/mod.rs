@@ -25,6 +25,10 @@ const ALWAYS_READY: u8 = 2;
 /// A registered fd's hang-up or error was reported: its closed state
 /// stays, and epoll will not report it again.
 const CLOSED: u8 = 4;
+/// The peer's hang-up of the read direction was reported (sticky).
+const READ_CLOSED: u8 = 8;
+/// The write direction was reported closed (sticky).
+const WRITE_CLOSED: u8 = 16;
 
 /// Waits with mio.
 pub(crate) struct Poller {
@@ -33,6 +37,8 @@ pub(crate) struct Poller {
     /// Per-fd state (`REGISTERED`, `ALWAYS_READY`, `CLOSED`), indexed by
     /// fd: it is asked on every wait and every short read.
     fds: FdBits,
+    /// How many fds are registered with the `Poll`.
+    registered: usize,
     waker: Arc<mio::Waker>,
 }
 
@@ -59,6 +65,7 @@ impl Poller {
             poll,
             events: Events::with_capacity(1024),
             fds: FdBits::default(),
+            registered: 0,
             waker,
         })
     }
@@ -79,6 +86,7 @@ impl Poller {
         ) {
             Ok(()) => {
                 self.fds.set(fd, REGISTERED);
+                self.registered += 1;
                 Ok(Registration::Persistent)
             }
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
@@ -92,6 +100,7 @@ impl Poller {
     pub(crate) fn forget(&mut self, fd: RawFd) {
         if self.fds.get(fd) & REGISTERED != 0 {
             let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+            self.registered -= 1;
         }
         self.fds.remove(fd, u8::MAX);
     }
@@ -102,6 +111,22 @@ impl Poller {
     /// once.
     pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
         self.fds.get(fd) & (REGISTERED | CLOSED) == REGISTERED
+    }
+
+    /// Whether a look at I/O could learn something even with no task
+    /// waiting: registered fds may have hang-ups to report (`closed`).
+    pub(crate) fn has_news(&self) -> bool {
+        self.registered > 0
+    }
+
+    /// Whether a hang-up of `fd`'s (read, write) direction was reported.
+    /// An fd never waited on (one assumed ready) is registered here, so
+    /// that its hang-up is reported at all.
+    pub(crate) fn closed(&mut self, fd: RawFd) -> (bool, bool) {
+        // A failure shows again at the next wait, which returns it.
+        let _ = self.add_interest(fd, Direction::Read);
+        let bits = self.fds.get(fd);
+        (bits & READ_CLOSED != 0, bits & WRITE_CLOSED != 0)
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
@@ -127,7 +152,14 @@ impl Poller {
             }
             let fd = ev.token().0 as RawFd;
             if ev.is_read_closed() || ev.is_write_closed() || ev.is_error() {
-                self.fds.insert(fd, CLOSED);
+                let mut bits = CLOSED;
+                if ev.is_read_closed() {
+                    bits |= READ_CLOSED;
+                }
+                if ev.is_write_closed() {
+                    bits |= WRITE_CLOSED;
+                }
+                self.fds.insert(fd, bits);
             }
             if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                 ready.push((fd, Direction::Read));
@@ -144,6 +176,15 @@ impl Poller {
 /// Natively every path is the system's: no preopen is ever missing.
 pub(crate) fn no_preopen_for(_path: &std::path::Path) -> Option<std::path::PathBuf> {
     None
+}
+
+/// Once per process, when a runtime is built: nothing to set natively
+/// (see the wasi seam's `init`).
+pub(crate) fn init() {}
+
+/// A symlink at `link` whose target is `original`.
+pub(crate) fn symlink(original: &std::path::Path, link: &std::path::Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(original, link)
 }
 
 pub(crate) fn stdin_ready() -> io::Result<bool> {

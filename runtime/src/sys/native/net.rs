@@ -197,6 +197,27 @@ fn is_v6(s: &OwnedFd) -> io::Result<bool> {
 }
 
 /// Sets option `o` (values already checked by `sys::sockopt`).
+/// `IP_TOS` (one byte: a larger value is `InvalidInput`).
+pub(crate) fn set_tos_v4(s: &OwnedFd, tos: u32) -> io::Result<()> {
+    let tos = u8::try_from(tos).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    Ok(so::set_ip_tos(s, tos)?)
+}
+
+/// `IP_TOS`.
+pub(crate) fn tos_v4(s: &OwnedFd) -> io::Result<u32> {
+    Ok(so::ip_tos(s)?.into())
+}
+
+/// `IPV6_TCLASS`.
+pub(crate) fn set_tclass_v6(s: &OwnedFd, tclass: u32) -> io::Result<()> {
+    Ok(so::set_ipv6_tclass(s, tclass)?)
+}
+
+/// `IPV6_TCLASS`.
+pub(crate) fn tclass_v6(s: &OwnedFd) -> io::Result<u32> {
+    Ok(so::ipv6_tclass(s)?)
+}
+
 pub(crate) fn set_opt(s: &OwnedFd, o: Opt, v: u64) -> io::Result<()> {
     let on = v != 0;
     let small = |v: u64| u32::try_from(v).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput));

@@ -139,6 +139,20 @@ impl Poller {
     /// Whether a direction found blocked now is sure to be reported
     /// again: a listed fd always is (`poll_oneoff` is level-triggered); a
     /// watched one until its hang-up has been reported (edge-triggered).
+    /// Whether a look at I/O could learn something with no task waiting:
+    /// no (hang-ups are not reported apart, see `closed`), so a busy
+    /// runtime with nothing waiting makes no host call.
+    pub(crate) fn has_news(&self) -> bool {
+        false
+    }
+
+    /// Whether a hang-up of `fd`'s (read, write) direction was reported:
+    /// preview1's wait does not tell the two apart (nor does wasio's host
+    /// report them), so never; a closed peer shows as readable.
+    pub(crate) fn closed(&mut self, _fd: RawFd) -> (bool, bool) {
+        (false, false)
+    }
+
     pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
         let st = self.fds.get(fd);
         st & WATCHED == 0 || st & CLOSED == 0
@@ -230,6 +244,35 @@ impl Poller {
 }
 
 /// Whether fd 0 has input (or EOF) now.
+/// Once per process, when a runtime is built: where temporary files go.
+/// std's `env::temp_dir()` panics on wasm32-wasip1 ("not supported by
+/// WASI yet", in std itself), so `tempfile`, which Rust's temporary files
+/// and directories nearly all go through, is pointed at `$TMPDIR` when the
+/// host passes one (`wasio run --env TMPDIR=/tmp --dir HOST_DIR::/tmp`).
+/// A program that set tempfile's default itself keeps its own.
+pub(crate) fn init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Some(dir) = std::env::var_os("TMPDIR").filter(|d| !d.is_empty()) {
+            let _ = tempfile::env::override_temp_dir(std::path::Path::new(&dir));
+        }
+    });
+}
+
+/// A symlink at `link` (resolved against the preopens, as wasi-libc
+/// resolves paths) whose target is `original`, kept as written.
+pub(crate) fn symlink(original: &std::path::Path, link: &std::path::Path) -> io::Result<()> {
+    let (dirfd, rel) = net::resolve_path(link)?;
+    let target = original.to_str().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a symlink target must be UTF-8 under WASI",
+        )
+    })?;
+    // SAFETY: both strings outlive the call; `dirfd` is a preopen.
+    unsafe { wasi::path_symlink(target, dirfd, &rel) }.map_err(errno)
+}
+
 pub(crate) fn stdin_ready() -> io::Result<bool> {
     let subs = [fd_sub(0, 0, Direction::Read), clock_sub(Duration::ZERO)];
     // SAFETY: plain data.

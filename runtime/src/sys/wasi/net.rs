@@ -118,7 +118,7 @@ pub(crate) fn no_preopen_for(path: &Path) -> Option<PathBuf> {
 
 /// A guest path → (preopened dir fd, path relative to it), as wasi-libc
 /// resolves file paths.
-fn resolve_path(path: &Path) -> io::Result<(u32, String)> {
+pub(super) fn resolve_path(path: &Path) -> io::Result<(u32, String)> {
     for (prefix, dirfd) in preopens() {
         let rel = if prefix.as_os_str() == "." && path.is_relative() {
             Some(path)
