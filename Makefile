@@ -100,8 +100,12 @@ conformance: build-host
 ## `wasio run`, one test per process. Prints passed / failed / not
 ## compiled per file; fails below the counts in
 ## tests/tokio-conformance/expected.txt. Scope: tests/tokio-conformance/scope.txt.
+## Then mini-redis (tokio's example server), ported by the rename alone:
+## its tests, natively and under `wasio run`, must all pass.
 tokio-conformance: build-host
+	$(CARGO) build -q -p wasio-tests --bin tokio-conformance --bin port-mini-redis
 	$(TARGET_DIR)/debug/tokio-conformance
+	$(TARGET_DIR)/debug/port-mini-redis
 
 ## Benchmarks. Only this target builds the bench driver, the load
 ## generator and the tokio reference servers (wasio-bench's `reference`

@@ -52,7 +52,8 @@ fn stream(signal: Signal) -> io::Result<Rc<Deliveries>> {
             return Ok(Rc::clone(d));
         }
         let d = Rc::new(Deliveries {
-            io: Evented::new(Sock(sys::signal_fd(signal)?)),
+            // Kept by the thread for every runtime it builds after.
+            io: Evented::new_unbound(Sock(sys::signal_fd(signal)?)),
             count: std::cell::Cell::new(0),
         });
         s.borrow_mut()[i] = Some(Rc::clone(&d));

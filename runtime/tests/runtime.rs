@@ -336,3 +336,64 @@ fn handles_are_send() {
     send::<wasio::net::unix::OwnedReadHalf>();
     send::<wasio::net::unix::OwnedWriteHalf>();
 }
+
+/// A signal's stream is the thread's, not the runtime's that first waited
+/// on it: after that runtime is dropped, a later one on the thread waits
+/// on it again (it does not fail as a dropped runtime's socket does).
+#[test]
+fn a_signal_wait_outlives_its_first_runtime() {
+    use std::time::Duration;
+    for round in 0..2 {
+        let rt = Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let waited =
+                wasio::time::timeout(Duration::from_millis(20), wasio::signal::ctrl_c()).await;
+            assert!(waited.is_err(), "round {round}: {waited:?}");
+        });
+    }
+}
+
+/// Run by `tokios_no_reactor_panic_gets_wasios_hint` in a child process:
+/// tokio's own runtime-less panic, under a wasio runtime.
+#[test]
+fn child_panics_as_tokio_without_its_runtime() {
+    if std::env::var_os("WASIO_TEST_CHILD").is_none() {
+        return;
+    }
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        panic!(
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+        )
+    });
+}
+
+/// tokio's "no reactor" panic (a tokio API that needs tokio's runtime,
+/// made callable when a dependency turns tokio's `time` on) is followed
+/// by a line that names wasio and the way out; other panics are not.
+#[cfg(not(target_os = "wasi"))]
+#[test]
+fn tokios_no_reactor_panic_gets_wasios_hint() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_panics_as_tokio_without_its_runtime",
+            "--nocapture",
+        ])
+        .env("WASIO_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the child should have panicked");
+    assert!(
+        stderr.contains("wasio: this panic is tokio's own runtime being asked for")
+            && stderr.contains("wasio::time::timeout"),
+        "{stderr}"
+    );
+    // An ordinary panic gets no hint.
+    let plain = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "block_on_does_not_nest", "--nocapture"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("wasio: this panic"));
+}

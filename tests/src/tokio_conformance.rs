@@ -5,6 +5,48 @@
 //! The driver is `src/bin/tokio-conformance.rs` (`make tokio-conformance`).
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context as _, Result};
+
+/// The toolchain the running program was built with (from `$CARGO`'s
+/// path), for builds in directories without a rust-toolchain.toml: a
+/// rustup proxy would pick one per crate otherwise.
+pub fn toolchain() -> String {
+    Path::new(env!("CARGO"))
+        .ancestors()
+        .nth(2)
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stable".into())
+}
+
+/// The directory and version of package `name` in the dependency graph of
+/// `manifest`, as cargo fetched it (`cargo metadata` fetches what is
+/// missing).
+pub fn fetched_package(manifest: &Path, name: &str) -> Result<(PathBuf, String)> {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(manifest)
+        .env("RUSTUP_TOOLCHAIN", toolchain())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cargo metadata")?;
+    if !out.status.success() {
+        bail!("cargo metadata failed for {}", manifest.display());
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let package = meta["packages"]
+        .as_array()
+        .context("no packages")?
+        .iter()
+        .find(|p| p["name"] == name)
+        .with_context(|| format!("{name} is not in the graph of {}", manifest.display()))?;
+    let path = Path::new(package["manifest_path"].as_str().context("manifest_path")?);
+    let version = package["version"].as_str().unwrap_or("?").to_string();
+    Ok((path.parent().context("package dir")?.to_path_buf(), version))
+}
 
 /// What `scope.txt` says: the files that are ported and run, and what is
 /// left out with the reason.
@@ -65,6 +107,74 @@ pub fn parse_scope(text: &str) -> Result<Scope, String> {
         }
     }
     Ok(scope)
+}
+
+/// What `differences.txt` says: every tokio test known to fail under
+/// wasio, on which platform, and why (a documented difference).
+#[derive(Debug, Default)]
+pub struct Differences {
+    /// Reason keys and what they mean.
+    pub reasons: BTreeMap<String, String>,
+    /// (platform: `native`, `wasm` or `both`; `file::test`) → reason key.
+    pub tests: BTreeMap<(String, String), String>,
+}
+
+impl Differences {
+    /// The documented reason `file::test` fails on `platform`, if any.
+    pub fn reason(&self, platform: &str, test: &str) -> Option<&str> {
+        let key = self
+            .tests
+            .get(&(platform.to_string(), test.to_string()))
+            .or_else(|| self.tests.get(&("both".to_string(), test.to_string())))?;
+        self.reasons.get(key).map(String::as_str)
+    }
+}
+
+/// Parses `differences.txt`, `#` starting a comment:
+/// - `reason KEY TEXT...` — a reason, once;
+/// - `PLATFORM FILE::TEST KEY` — the test fails on `native`, `wasm` or
+///   `both` for that reason.
+pub fn parse_differences(text: &str) -> Result<Differences, String> {
+    let mut d = Differences::default();
+    let mut uses = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |m: &str| Err(format!("differences.txt:{}: {m}: {raw}", n + 1));
+        let mut parts = line.split_whitespace();
+        match (parts.next(), parts.next()) {
+            (Some("reason"), Some(key)) => {
+                let text = line
+                    .splitn(3, char::is_whitespace)
+                    .nth(2)
+                    .unwrap_or("")
+                    .trim();
+                if text.is_empty() {
+                    return bad("a reason needs its text");
+                }
+                d.reasons.insert(key.into(), text.into());
+            }
+            (Some(platform @ ("native" | "wasm" | "both")), Some(test)) => {
+                let (Some(key), None) = (parts.next(), parts.next()) else {
+                    return bad("expected `PLATFORM FILE::TEST KEY`");
+                };
+                if !test.contains(".rs::") {
+                    return bad("expected FILE.rs::TEST");
+                }
+                uses.push((n + 1, key.to_string()));
+                d.tests.insert((platform.into(), test.into()), key.into());
+            }
+            _ => return bad("expected `reason KEY TEXT` or `PLATFORM FILE::TEST KEY`"),
+        }
+    }
+    for (line, key) in uses {
+        if !d.reasons.contains_key(&key) {
+            return Err(format!("differences.txt:{line}: no `reason {key}`"));
+        }
+    }
+    Ok(d)
 }
 
 /// The mechanical port of one tokio test file: every `tokio` that names
@@ -138,6 +248,27 @@ pub fn declared_tests(source: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn differences_name_a_reason_per_failing_test() {
+        let d = parse_differences(
+            "# comment\nreason budget tokio's own budget\n\
+             both sync_mpsc.rs::a_is_cooperative budget\n\
+             wasm tcp_peek.rs::peek budget # trailing\n",
+        )
+        .unwrap();
+        assert_eq!(
+            d.reason("native", "sync_mpsc.rs::a_is_cooperative"),
+            Some("tokio's own budget")
+        );
+        assert!(d.reason("wasm", "tcp_peek.rs::peek").is_some());
+        assert!(d.reason("native", "tcp_peek.rs::peek").is_none());
+        assert!(parse_differences("both a.rs::t nokey\n").is_err());
+        assert!(parse_differences("both a.rs::t\n").is_err());
+        assert!(parse_differences("reason k\n").is_err());
+        assert!(parse_differences("sometimes a.rs::t k\nreason k x\n").is_err());
+    }
+
     use super::*;
 
     #[test]

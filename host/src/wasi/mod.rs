@@ -7,6 +7,7 @@
 //! Nothing a guest passes can panic the host: every argument is checked and
 //! answered with an errno.
 
+pub(crate) mod buffer_size;
 pub mod ctx;
 pub mod errno;
 pub(crate) mod extensions;

@@ -35,6 +35,16 @@ impl<T: AsRawFd> Evented<T> {
         }
     }
 
+    /// Like [`Evented::new`], but belonging to no runtime: for an fd the
+    /// thread keeps across runtimes (a signal's stream), which any later
+    /// runtime may wait on.
+    pub(crate) fn new_unbound(inner: T) -> Self {
+        Self {
+            inner,
+            runtime: None,
+        }
+    }
+
     /// Fails with the runtime-shutdown error once the runtime this was
     /// made under is shut down: nothing will drive its waits any more.
     fn check_runtime(&self) -> io::Result<()> {

@@ -215,6 +215,7 @@ impl Builder {
     /// Builds the runtime (its poller: an error if the OS refuses one).
     pub fn build(&mut self) -> io::Result<Runtime> {
         crate::sys::init();
+        super::tokio_hint::install();
         Ok(Runtime::from_inner(Inner::new(self.options.clone())?))
     }
 

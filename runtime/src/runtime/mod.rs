@@ -22,6 +22,7 @@ mod handle;
 mod local;
 mod scheduler;
 pub(crate) mod shutdown;
+mod tokio_hint;
 
 use std::future::Future;
 use std::io;

@@ -30,9 +30,13 @@ fn lock(done: &Mutex<Done>) -> MutexGuard<'_, Done> {
 
 impl Drop for Finish {
     fn drop(&mut self) {
-        let mut d = lock(&self.done);
-        d.ids.push_back(self.id);
-        if let Some(w) = d.waker.take() {
+        let waker = {
+            let mut d = lock(&self.done);
+            d.ids.push_back(self.id);
+            d.waker.take()
+        };
+        // Woken outside the lock, which the wake may need.
+        if let Some(w) = waker {
             w.wake();
         }
     }
@@ -211,7 +215,13 @@ impl<T: 'static> JoinSet<T> {
                 match d.ids.pop_front() {
                     Some(id) => id,
                     None => {
-                        d.waker = Some(cx.waker().clone());
+                        let replaced = d.waker.replace(cx.waker().clone());
+                        // The waker replaced is dropped after the lock is
+                        // released: its drop may run anything, this set
+                        // included (tokio's
+                        // `replace_parent_waker_drops_outside_lock`).
+                        drop(d);
+                        drop(replaced);
                         return Poll::Pending;
                     }
                 }

@@ -8,6 +8,7 @@ use wasi::*;
 use wasio_abi::opt;
 
 use super::addr;
+use crate::wasi::buffer_size;
 use crate::wasi::ctx::WasiCtx;
 use crate::wasi::errno::{from_os, Result};
 use crate::wasi::mem::GuestMem;
@@ -119,8 +120,8 @@ impl WasiCtx {
             opt::TTL if ip && !v6 => so::ip_ttl(fd)?.into(),
             opt::TTL if v6 => so::ipv6_unicast_hops(fd)?.into(),
             opt::BROADCAST => b(so::socket_broadcast(fd)?),
-            opt::RECV_BUFFER_SIZE => so::socket_recv_buffer_size(fd)? as u64,
-            opt::SEND_BUFFER_SIZE => so::socket_send_buffer_size(fd)? as u64,
+            opt::RECV_BUFFER_SIZE => buffer_size::reported(so::socket_recv_buffer_size(fd)?),
+            opt::SEND_BUFFER_SIZE => buffer_size::reported(so::socket_send_buffer_size(fd)?),
             opt::LINGER => match s.linger {
                 Some(secs) => secs.into(),
                 None => so::socket_linger(fd)?.map_or(opt::LINGER_OFF, |d| d.as_secs()),

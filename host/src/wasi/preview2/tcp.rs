@@ -566,7 +566,8 @@ impl tcp::HostTcpSocket for Io<'_> {
     }
 
     fn receive_buffer_size(&mut self, this: Resource<TcpHandle>) -> SocketResult<u64> {
-        Ok(sockopt::socket_recv_buffer_size(&*self.tcp(&this)?.fd)? as u64)
+        let kernel = sockopt::socket_recv_buffer_size(&*self.tcp(&this)?.fd)?;
+        Ok(crate::wasi::buffer_size::reported(kernel))
     }
 
     fn set_receive_buffer_size(
@@ -582,7 +583,8 @@ impl tcp::HostTcpSocket for Io<'_> {
     }
 
     fn send_buffer_size(&mut self, this: Resource<TcpHandle>) -> SocketResult<u64> {
-        Ok(sockopt::socket_send_buffer_size(&*self.tcp(&this)?.fd)? as u64)
+        let kernel = sockopt::socket_send_buffer_size(&*self.tcp(&this)?.fd)?;
+        Ok(crate::wasi::buffer_size::reported(kernel))
     }
 
     fn set_send_buffer_size(&mut self, this: Resource<TcpHandle>, value: u64) -> SocketResult<()> {
