@@ -211,7 +211,7 @@ impl IoState {
     /// Waits in the OS for at most `timeout` (bounded by the deadline),
     /// then sends what lingering streams can. An error when the deadline
     /// has passed.
-    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> Result<()> {
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> Result<usize> {
         // A stop that is done (its last connection just closed) ends the
         // instance before it waits again.
         self.check_stop()?;
@@ -232,7 +232,7 @@ impl IoState {
             }
             None => timeout,
         };
-        self.reactor.turn(timeout)?;
+        let events = self.reactor.turn(timeout)?;
         self.check_stop()?;
         if !self.lingering.is_empty() {
             let reactor = &mut self.reactor;
@@ -244,7 +244,7 @@ impl IoState {
                 !done
             });
         }
-        Ok(())
+        Ok(events)
     }
 
     /// Sends what lingering streams still hold, waiting for the peers for
@@ -383,14 +383,42 @@ impl Io<'_> {
     }
 
     /// Waits until one of `waits` (all wasio's own) is ready.
+    ///
+    /// After a turn of the reactor that reported no fd event (the wait
+    /// ended at its deadline) and began no stop, only the time-based
+    /// entries can have become ready: an idle server waking for its timer
+    /// then looks at those, not at every connection again.
     pub(crate) fn wait(&mut self, waits: &[(u32, Wait)]) -> Result<Vec<u32>> {
+        let mut timers_only = false;
         loop {
-            let ready = self.ready_list(waits);
+            let ready = if timers_only {
+                Self::due(waits)
+            } else {
+                self.ready_list(waits)
+            };
             if !ready.is_empty() {
                 return Ok(ready);
             }
-            self.state.turn(Self::timeout(waits))?;
+            let stopping = self.state.stopping.is_some();
+            let events = self.state.turn(Self::timeout(waits))?;
+            // A stop that began in the turn changes what listeners say.
+            timers_only = events == 0 && self.state.stopping.is_some() == stopping;
         }
+    }
+
+    /// The time-based entries of `waits` that are ready now: what can
+    /// change without an fd event.
+    fn due(waits: &[(u32, Wait)]) -> Vec<u32> {
+        let now = Instant::now();
+        waits
+            .iter()
+            .filter(|(_, w)| match w {
+                Wait::At(t) => now >= *t,
+                Wait::Now => true,
+                _ => false,
+            })
+            .map(|(i, _)| *i)
+            .collect()
     }
 
     /// Waits until one of `ours` or `theirs` is ready: wasmtime-wasi's
@@ -642,6 +670,34 @@ mod tests {
             io.drop(ours).unwrap();
             io.drop(theirs).unwrap();
         });
+    }
+
+    /// A wait that its timer ends reports the timer (looking at the time
+    /// entries only, as no fd reported anything); a wait that an fd event
+    /// ends reports the socket, the timer too when it is due.
+    #[test]
+    fn a_wait_ended_by_its_timer_or_by_an_event_says_which() {
+        let mut table = ResourceTable::new();
+        let mut state = state();
+        let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let token = state.reactor.register(a.as_raw_fd()).unwrap();
+        let mut io = Io {
+            table: &mut table,
+            state: &mut state,
+        };
+        let soon = Instant::now() + Duration::from_millis(20);
+        let waits = [(0, Wait::Readable(token)), (1, Wait::At(soon))];
+        assert_eq!(io.wait(&waits).unwrap(), vec![1]);
+        let later = Instant::now() + Duration::from_secs(30);
+        let waits = [(0, Wait::Readable(token)), (1, Wait::At(later))];
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            b.write_all(b"x").unwrap();
+            b
+        });
+        assert_eq!(io.wait(&waits).unwrap(), vec![0]);
+        drop(writer.join().unwrap());
     }
 
     /// A wait of wasio's own pollables ends at the earliest time in it, or
