@@ -59,6 +59,7 @@ pub mod fs;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod io;
+pub mod macros;
 pub mod net;
 pub mod signal;
 pub mod sync;

@@ -218,9 +218,23 @@ fn runtime_metrics_count_tasks() {
     let (tx, rx) = oneshot::channel::<()>();
     let task = rt.spawn(async move { rx.await.unwrap() });
     assert_eq!(m.num_alive_tasks(), 1);
+    // The task runs once and waits for the send.
+    rt.block_on(wasio::task::yield_now());
     tx.send(()).unwrap();
     rt.block_on(task).unwrap();
     assert_eq!(m.num_alive_tasks(), 0);
+    // Spawned, then woken by the send: two schedules, none remote.
+    assert_eq!(m.worker_local_schedule_count(0), 2);
+    assert_eq!(m.remote_schedule_count(), 0);
+    #[cfg(not(target_os = "wasi"))]
+    {
+        let handle = rt.handle().clone();
+        let remote = std::thread::spawn(move || handle.spawn(async { 5 }))
+            .join()
+            .unwrap();
+        assert_eq!(rt.block_on(remote).unwrap(), 5);
+        assert_eq!(m.remote_schedule_count(), 1);
+    }
 }
 
 #[test]

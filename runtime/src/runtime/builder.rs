@@ -116,9 +116,13 @@ impl Builder {
         self
     }
 
-    /// Accepted; `select!`'s random branch order comes from tokio's own
-    /// generator, which a wasio runtime cannot seed.
-    pub fn rng_seed(&mut self, _seed: RngSeed) -> &mut Self {
+    /// Seeds the runtime's random generator, which
+    /// `macros::support::thread_rng_n` draws from: two runtimes with the
+    /// same seed draw the same numbers. (`select!`'s random branch order
+    /// comes from tokio's own generator, which a wasio runtime cannot
+    /// seed.)
+    pub fn rng_seed(&mut self, seed: RngSeed) -> &mut Self {
+        self.options.rng_seed = Some(seed.0);
         self
     }
 

@@ -100,6 +100,21 @@ impl RuntimeMetrics {
     pub fn global_queue_depth(&self) -> usize {
         self.shared.queue.len()
     }
+
+    /// Tasks scheduled to run (spawned or woken) from outside the runtime:
+    /// those spawned from other threads (tokio's unstable
+    /// `remote_schedule_count`).
+    pub fn remote_schedule_count(&self) -> u64 {
+        self.shared.queue.scheduled().1
+    }
+
+    /// Tasks the runtime's one worker scheduled (spawned or woken) for
+    /// itself; `worker` is 0 (tokio's unstable
+    /// `worker_local_schedule_count`).
+    pub fn worker_local_schedule_count(&self, worker: usize) -> u64 {
+        assert_eq!(worker, 0, "a wasio runtime has one worker");
+        self.shared.queue.scheduled().0
+    }
 }
 
 impl fmt::Debug for RuntimeMetrics {

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -29,6 +29,10 @@ pub(crate) const EVENT_INTERVAL: u32 = 61;
 /// this is `Send + Sync`; only the runtime's thread runs what it holds.
 pub(crate) struct Queue {
     runnables: Mutex<VecDeque<Runnable>>,
+    /// Tasks scheduled (spawned or woken): by the runtime's own tasks, and
+    /// of tasks spawned from other threads (tokio's local and remote
+    /// schedule counts).
+    scheduled: [AtomicU64; 2],
     parked: AtomicBool,
     unparker: sys::Unparker,
     /// How many times a wake had to interrupt the poller.
@@ -37,9 +41,28 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
+    /// Queues a task of the runtime's own.
     pub(crate) fn push(&self, r: Runnable) {
+        self.enqueue(r, 0);
+    }
+
+    /// Queues a task spawned from another thread.
+    pub(crate) fn push_remote(&self, r: Runnable) {
+        self.enqueue(r, 1);
+    }
+
+    fn enqueue(&self, r: Runnable, counter: usize) {
+        self.scheduled[counter].fetch_add(1, Ordering::Relaxed);
         self.lock().push_back(r);
         self.notify();
+    }
+
+    /// Tasks scheduled so far: (local, remote).
+    pub(crate) fn scheduled(&self) -> (u64, u64) {
+        (
+            self.scheduled[0].load(Ordering::Relaxed),
+            self.scheduled[1].load(Ordering::Relaxed),
+        )
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Runnable>> {
@@ -166,6 +189,8 @@ pub(crate) struct Options {
     pub(crate) on_unpark: Option<Rc<dyn Fn()>>,
     /// The clock starts paused (`Builder::start_paused`).
     pub(crate) start_paused: bool,
+    /// The seed of the runtime's generator (`Builder::rng_seed`).
+    pub(crate) rng_seed: Option<u64>,
 }
 
 /// One runtime: its queue, reactor, tasks and options.
@@ -184,6 +209,9 @@ pub(crate) struct Inner {
     panicked: Cell<bool>,
     /// The runtime's clock (which a test may pause).
     pub(crate) clock: Clock,
+    /// The runtime's random generator (`macros::support::thread_rng_n`),
+    /// seeded by `Builder::rng_seed` when given.
+    pub(crate) rng: Cell<u64>,
     pub(crate) options: Options,
 }
 
@@ -197,6 +225,7 @@ impl Inner {
             id: IDS.fetch_add(1, Ordering::Relaxed),
             queue: Queue {
                 runnables: Mutex::new(VecDeque::new()),
+                scheduled: Default::default(),
                 parked: AtomicBool::new(false),
                 unparker: reactor.unparker(),
                 #[cfg(test)]
@@ -216,6 +245,7 @@ impl Inner {
             prune_at: Cell::new(64),
             panicked: Cell::new(false),
             clock: Clock::new(options.start_paused),
+            rng: Cell::new(crate::macros::support::seed(options.rng_seed)),
             options,
         });
         // Runtimes of this thread dropped on other threads end here.

@@ -106,7 +106,7 @@ where
     let (wrapped, tracked) = Wrapped::new(future, id);
     let to = shared.clone();
     let build = async_task::Builder::new().metadata(id);
-    let (runnable, task) = build.spawn(|_| wrapped, move |r| to.queue.push(r));
+    let (runnable, task) = build.spawn(|_| wrapped, move |r| to.queue.push_remote(r));
     let handle = JoinHandle::new(task, id, &tracked);
     let mut remote = shared.remote.lock().unwrap_or_else(|p| p.into_inner());
     // Checked under the lock the runtime's shutdown takes: a task is
