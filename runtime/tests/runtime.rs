@@ -411,3 +411,15 @@ fn tokios_no_reactor_panic_gets_wasios_hint() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&plain.stderr).contains("wasio: this panic"));
 }
+
+/// A timer polled under a runtime that has been shut down panics (nothing
+/// would fire it), instead of hanging the thread.
+#[test]
+#[cfg(not(target_os = "wasi"))] // a panic aborts a wasm32-wasip1 program
+#[should_panic(expected = "a wasio timer was polled under a runtime that has been shut down")]
+fn a_timer_of_a_dropped_runtime_panics_instead_of_hanging() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    let _entered = rt.enter();
+    rt.shutdown_background();
+    Handle::current().block_on(wasio::time::sleep(std::time::Duration::from_millis(10)));
+}

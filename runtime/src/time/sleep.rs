@@ -95,6 +95,13 @@ impl Future for Sleep {
         // the next wait, which then does not block. A paused clock is read
         // (it costs nothing): it moves by `advance`, between waits.
         let new_id = with_current(|i| {
+            // Nothing drives a dropped runtime's timers: waiting would
+            // hang (tokio panics here too).
+            assert!(
+                !i.shared.is_shut_down(),
+                "a wasio timer was polled under a runtime that has been shut down: nothing \
+                 would ever fire it (make the sleep under a live runtime)"
+            );
             let r = &mut *i.reactor.borrow_mut();
             let now = if i.clock.is_paused() {
                 Some(i.clock.now())
