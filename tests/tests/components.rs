@@ -445,6 +445,30 @@ fn a_slow_reader_gets_every_byte_a_component_wrote() {
     assert!(status.success(), "{status}");
 }
 
+/// A component that always has a task to run only ever asks the host what
+/// is ready now (tokio checks every 61 tasks, with a zero timeout). The
+/// host looks at its sockets for such a question too, so the connection
+/// is accepted and answered while another task spins.
+#[test]
+fn a_busy_component_still_serves_its_sockets() {
+    let server = Server::spawn(
+        "p2-probe",
+        wasio(
+            "p2-probe",
+            &["--allow-listen", "127.0.0.1"],
+            &["busy-echo=127.0.0.1:0"],
+        ),
+    );
+    let mut s = TcpStream::connect(server.sock()).unwrap();
+    s.set_read_timeout(Some(LIMIT)).unwrap();
+    s.write_all(b"still there?\n").unwrap();
+    let mut got = String::new();
+    BufReader::new(&s).read_line(&mut got).expect("an answer");
+    assert_eq!(got, "still there?\n");
+    let rest = server.finish();
+    assert!(rest.contains("busy-echo 127.0.0.1:0: ok"), "{rest}");
+}
+
 #[test]
 fn tcplisten_says_what_components_need_instead() {
     let out = run(

@@ -7,7 +7,10 @@
 //! `sleep=MS`, `print=MIB` (writes that much to stdout), `exit=STATUS`,
 //! `panic`, `sockets=N` (makes up to N TCP sockets and holds them; prints
 //! `made K` first), `serve-bytes=ADDR` (listens on ADDR, writes 8 MiB of
-//! `i % 251` to the first connection, and closes it at once).
+//! `i % 251` to the first connection, and closes it at once),
+//! `busy-echo=ADDR` (listens on ADDR and prints `listening on ADDR`
+//! while another task yields in a loop and never waits, then echoes one
+//! line from the first connection).
 
 use std::net::ToSocketAddrs;
 
@@ -49,6 +52,25 @@ async fn run(action: &str, target: &str) -> std::io::Result<()> {
             // Dropped with no flush or shutdown: what the host holds must
             // still reach the peer.
             drop(conn);
+            Ok(())
+        }
+        "busy-echo" => {
+            use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+            let listener = TcpListener::bind(target).await?;
+            println!("listening on {}", listener.local_addr()?);
+            // Always runnable: the runtime only ever asks the host what is
+            // ready now (a zero timeout), never waits.
+            let spinner = tokio::spawn(async {
+                loop {
+                    tokio::task::yield_now().await;
+                }
+            });
+            let (conn, _) = listener.accept().await?;
+            let mut conn = BufReader::new(conn);
+            let mut line = String::new();
+            conn.read_line(&mut line).await?;
+            conn.get_mut().write_all(line.as_bytes()).await?;
+            spinner.abort();
             Ok(())
         }
         "sockets" => {

@@ -66,6 +66,8 @@ pub(crate) struct IoState {
     signals: Option<Signals>,
     /// How long open connections get after a stop signal.
     drain: Duration,
+    /// When the reactor last looked in the OS.
+    last_turn: Instant,
     /// When the drain period ends, once a stop signal came.
     pub(crate) stopping: Option<Instant>,
     /// Listening sockets, to stop accepting on at a stop signal.
@@ -115,6 +117,7 @@ impl IoState {
             ours: Vec::new(),
             scratch: Vec::new(),
             signals: None,
+            last_turn: Instant::now(),
             drain,
             stopping: None,
             listeners: Vec::new(),
@@ -233,6 +236,7 @@ impl IoState {
             None => timeout,
         };
         let events = self.reactor.turn(timeout)?;
+        self.last_turn = Instant::now();
         self.check_stop()?;
         if !self.lingering.is_empty() {
             let reactor = &mut self.reactor;
@@ -279,6 +283,10 @@ impl IoState {
         u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 }
+
+/// The longest a wait that finds a pollable ready answers from what the
+/// reactor already knows, without looking in the OS again.
+const LOOK_AT_LEAST_EVERY: Duration = Duration::from_millis(1);
 
 /// What the WASI 0.2 io, clock and TCP bindings see of an instance.
 pub(crate) struct Io<'a> {
@@ -384,12 +392,23 @@ impl Io<'_> {
 
     /// Waits until one of `waits` (all wasio's own) is ready.
     ///
+    /// A wait that would end at once on its time alone (a zero timeout:
+    /// the guest asking "what is ready now?", as tokio does every 61
+    /// tasks) first takes the reactor's news without blocking, as
+    /// `poll(2)` with a zero timeout would: answered with the timer only,
+    /// a guest that always has a task to run would never learn of a
+    /// connection or a byte. So does a wait that finds an fd ready when
+    /// the reactor has not looked for [`LOOK_AT_LEAST_EVERY`]: a pollable
+    /// that stays ready (a writable socket nobody writes to) cannot hide
+    /// the others for longer than that.
+    ///
     /// After a turn of the reactor that reported no fd event (the wait
     /// ended at its deadline) and began no stop, only the time-based
     /// entries can have become ready: an idle server waking for its timer
     /// then looks at those, not at every connection again.
     pub(crate) fn wait(&mut self, waits: &[(u32, Wait)]) -> Result<Vec<u32>> {
         let mut timers_only = false;
+        let mut turned = false;
         loop {
             let ready = if timers_only {
                 Self::due(waits)
@@ -397,13 +416,44 @@ impl Io<'_> {
                 self.ready_list(waits)
             };
             if !ready.is_empty() {
-                return Ok(ready);
+                if turned || !self.must_look(waits, &ready) {
+                    return Ok(ready);
+                }
+                let stopping = self.state.stopping.is_some();
+                let events = self.state.turn(Some(Duration::ZERO))?;
+                turned = true;
+                if events == 0 && self.state.stopping.is_some() == stopping {
+                    return Ok(ready);
+                }
+                continue;
             }
             let stopping = self.state.stopping.is_some();
             let events = self.state.turn(Self::timeout(waits))?;
+            turned = true;
             // A stop that began in the turn changes what listeners say.
             timers_only = events == 0 && self.state.stopping.is_some() == stopping;
         }
+    }
+
+    /// Whether a wait that found `ready` among `waits` must take the
+    /// reactor's news before it answers (see [`Io::wait`]).
+    fn must_look(&self, waits: &[(u32, Wait)], ready: &[u32]) -> bool {
+        Self::only_time(waits, ready) || self.state.last_turn.elapsed() >= LOOK_AT_LEAST_EVERY
+    }
+
+    /// Whether every entry of `waits` named in `ready` (indices, in the
+    /// order of `waits`) is a time, not an fd.
+    fn only_time(waits: &[(u32, Wait)], ready: &[u32]) -> bool {
+        let mut next = ready.iter().peekable();
+        for (i, w) in waits {
+            if next.peek() == Some(&i) {
+                next.next();
+                if !matches!(w, Wait::At(_) | Wait::Now | Wait::Never) {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// The time-based entries of `waits` that are ready now: what can
@@ -422,7 +472,9 @@ impl Io<'_> {
     }
 
     /// Waits until one of `ours` or `theirs` is ready: wasmtime-wasi's
-    /// futures for `theirs`, the reactor's fd and a timer for `ours`.
+    /// futures for `theirs`, the reactor's fd and a timer for `ours`. As
+    /// in [`Io::wait`], a wait that its time alone would end at once
+    /// first looks at both kinds without blocking.
     async fn wait_mixed(
         &mut self,
         ours: &[(u32, Wait)],
@@ -436,9 +488,10 @@ impl Io<'_> {
                 .map_err(std::io::Error::from)?;
             self.state.reactor_fd = Some(afd);
         }
+        let mut looked = false;
         loop {
             let ready = self.ready_list(ours);
-            if !ready.is_empty() {
+            if !ready.is_empty() && (looked || !self.must_look(ours, &ready)) {
                 return Ok(ready);
             }
             self.state.check_stop()?;
@@ -446,13 +499,20 @@ impl Io<'_> {
                 .iter()
                 .map(|(_, rep)| Resource::<DynPollable>::new_borrow(*rep))
                 .collect();
-            let timeout = Self::timeout(ours);
+            let timeout = if ready.is_empty() {
+                Self::timeout(ours)
+            } else {
+                Some(Duration::ZERO)
+            };
             let reactor_fd = self.state.reactor_fd.as_ref().expect("made above");
             let woke = {
                 let mut theirs_ready = std::pin::pin!(poll::Host::poll(&mut *self.table, list));
                 let mut reactor_ready = std::pin::pin!(reactor_fd.readable());
                 let mut sleep = std::pin::pin!(async {
                     match timeout {
+                        // Once round tokio's runtime, so that its driver
+                        // takes the news for wasmtime-wasi's pollables.
+                        Some(t) if t.is_zero() => tokio::task::yield_now().await,
                         Some(t) => tokio::time::sleep(t).await,
                         None => std::future::pending().await,
                     }
@@ -494,6 +554,7 @@ impl Io<'_> {
             }
             // Fold in what the reactor has, without blocking.
             self.state.turn(Some(Duration::ZERO))?;
+            looked = true;
         }
     }
 }
@@ -629,6 +690,14 @@ mod tests {
         }
     }
 
+    /// A pollable of wasmtime-wasi's kind that is always ready.
+    struct AtOnce;
+
+    #[wasmtime_wasi::async_trait]
+    impl wasmtime_wasi::p2::Pollable for AtOnce {
+        async fn ready(&mut self) {}
+    }
+
     fn state() -> IoState {
         IoState::for_tests()
     }
@@ -672,6 +741,45 @@ mod tests {
         });
     }
 
+    /// A wait with a zero timeout (a pollable that is ready at once) also
+    /// reports what became ready since the reactor last looked, for both
+    /// kinds of pollable, instead of the timeout alone.
+    #[test]
+    fn a_zero_timeout_wait_looks_before_it_answers() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut table = ResourceTable::new();
+            let mut state = state();
+            let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            let token = state.reactor.register(a.as_raw_fd()).unwrap();
+            let mut io = Io {
+                table: &mut table,
+                state: &mut state,
+            };
+            // wasio's own pollables only.
+            let now = [(0, Wait::Readable(token)), (1, Wait::Now)];
+            assert_eq!(io.wait(&now).unwrap(), vec![1]);
+            b.write_all(b"x").unwrap();
+            assert_eq!(io.wait(&now).unwrap(), vec![0, 1]);
+
+            // With one of wasmtime-wasi's, ready but not yet asked.
+            let ours = io.pollable(Wait::Now, None).unwrap();
+            let due = io.table.push(AtOnce).unwrap();
+            let theirs = wasmtime_wasi::p2::subscribe(io.table, due).unwrap();
+            let list = vec![
+                Resource::new_borrow(ours.rep()),
+                Resource::new_borrow(theirs.rep()),
+            ];
+            assert_eq!(io.poll(list).await.unwrap(), vec![0, 1]);
+            io.drop(ours).unwrap();
+            io.drop(theirs).unwrap();
+        });
+    }
+
     /// A wait that its timer ends reports the timer (looking at the time
     /// entries only, as no fd reported anything); a wait that an fd event
     /// ends reports the socket, the timer too when it is due.
@@ -698,6 +806,30 @@ mod tests {
         });
         assert_eq!(io.wait(&waits).unwrap(), vec![0]);
         drop(writer.join().unwrap());
+    }
+
+    /// A pollable that stays ready (bytes nobody reads) does not keep a
+    /// wait from seeing what became ready elsewhere for long.
+    #[test]
+    fn a_pollable_that_stays_ready_hides_the_others_briefly_at_most() {
+        let mut table = ResourceTable::new();
+        let mut state = state();
+        let (a, mut a_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (b, mut b_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        b.set_nonblocking(true).unwrap();
+        let ta = state.reactor.register(a.as_raw_fd()).unwrap();
+        let tb = state.reactor.register(b.as_raw_fd()).unwrap();
+        let mut io = Io {
+            table: &mut table,
+            state: &mut state,
+        };
+        let waits = [(0, Wait::Readable(ta)), (1, Wait::Readable(tb))];
+        a_peer.write_all(b"x").unwrap();
+        assert_eq!(io.wait(&waits).unwrap(), vec![0]);
+        b_peer.write_all(b"y").unwrap();
+        std::thread::sleep(LOOK_AT_LEAST_EVERY * 2);
+        assert_eq!(io.wait(&waits).unwrap(), vec![0, 1]);
     }
 
     /// A wait of wasio's own pollables ends at the earliest time in it, or
