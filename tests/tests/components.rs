@@ -469,6 +469,25 @@ fn a_busy_component_still_serves_its_sockets() {
     assert!(rest.contains("busy-echo 127.0.0.1:0: ok"), "{rest}");
 }
 
+/// The stop signal reaches a component that never waits, too: the host
+/// reads it when the guest next asks what is ready.
+#[test]
+fn a_busy_component_stops_at_sigterm() {
+    let mut server = Server::spawn(
+        "p2-probe",
+        wasio(
+            "p2-probe",
+            &["--allow-listen", "127.0.0.1"],
+            &["busy-echo=127.0.0.1:0"],
+        ),
+    );
+    // Let it get into its loop first.
+    std::thread::sleep(Duration::from_millis(300));
+    sigterm(&server);
+    let status = wait_for(&mut server.child, LIMIT).expect("stopped by the signal");
+    assert_eq!(status.code(), Some(0));
+}
+
 #[test]
 fn tcplisten_says_what_components_need_instead() {
     let out = run(
