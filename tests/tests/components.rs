@@ -469,6 +469,33 @@ fn a_busy_component_still_serves_its_sockets() {
     assert!(rest.contains("busy-echo 127.0.0.1:0: ok"), "{rest}");
 }
 
+/// The same for UDP, whose readiness comes from wasmtime-wasi's sockets:
+/// a wait that looks before it answers lets their driver run too.
+#[test]
+fn a_busy_component_still_gets_its_datagrams() {
+    let server = Server::spawn(
+        "p2-probe",
+        wasio(
+            "p2-probe",
+            &[
+                "--allow-udp-bind",
+                "127.0.0.1",
+                "--allow-udp-send",
+                "127.0.0.1",
+            ],
+            &["busy-udp-echo=127.0.0.1:0"],
+        ),
+    );
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(LIMIT)).unwrap();
+    client.send_to(b"ping", server.sock()).unwrap();
+    let mut buf = [0u8; 16];
+    let (n, from) = client.recv_from(&mut buf).expect("an answer");
+    assert_eq!((&buf[..n], from), (&b"ping"[..], server.sock()));
+    let rest = server.finish();
+    assert!(rest.contains("busy-udp-echo 127.0.0.1:0: ok"), "{rest}");
+}
+
 /// The stop signal reaches a component that never waits, too: the host
 /// reads it when the guest next asks what is ready.
 #[test]

@@ -10,7 +10,8 @@
 //! `i % 251` to the first connection, and closes it at once),
 //! `busy-echo=ADDR` (listens on ADDR and prints `listening on ADDR`
 //! while another task yields in a loop and never waits, then echoes one
-//! line from the first connection).
+//! line from the first connection), `busy-udp-echo=ADDR` (the same with
+//! one datagram on a UDP socket bound to ADDR).
 
 use std::net::ToSocketAddrs;
 
@@ -70,6 +71,20 @@ async fn run(action: &str, target: &str) -> std::io::Result<()> {
             let mut line = String::new();
             conn.read_line(&mut line).await?;
             conn.get_mut().write_all(line.as_bytes()).await?;
+            spinner.abort();
+            Ok(())
+        }
+        "busy-udp-echo" => {
+            let socket = UdpSocket::bind(target).await?;
+            println!("listening on {}", socket.local_addr()?);
+            let spinner = tokio::spawn(async {
+                loop {
+                    tokio::task::yield_now().await;
+                }
+            });
+            let mut buf = [0u8; 512];
+            let (n, from) = socket.recv_from(&mut buf).await?;
+            socket.send_to(&buf[..n], from).await?;
             spinner.abort();
             Ok(())
         }
