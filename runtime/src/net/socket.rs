@@ -189,13 +189,36 @@ pub(crate) fn try_recv_buf<B: bytes::BufMut>(io: &Io, buf: &mut B) -> io::Result
 /// Receives a datagram into `buf`'s spare capacity once the socket is
 /// readable (`recv_buf` on every datagram socket).
 pub(crate) async fn recv_buf<B: bytes::BufMut>(io: &Io, buf: &mut B) -> io::Result<usize> {
-    std::future::poll_fn(|cx| {
-        io.poll_io(cx, Direction::Read, |s| {
-            fill_buf_mut(buf, |dst| Ok((sys::net::recv(&s.0, dst, false)?, ())))
-        })
+    recv_buf_from(io, buf, |s, dst| {
+        Ok((sys::net::recv(&s.0, dst, false)?, ()))
     })
     .await
     .map(|(n, ())| n)
+}
+
+/// Receives a datagram with `recv` into `buf`'s spare capacity once the
+/// socket is readable; what `recv` says of the sender comes back with
+/// the length (`recv_buf_from` on UDP and Unix datagram sockets).
+pub(crate) async fn recv_buf_from<B: bytes::BufMut, A>(
+    io: &Io,
+    buf: &mut B,
+    recv: impl Fn(&Sock, &mut [u8]) -> io::Result<(usize, A)>,
+) -> io::Result<(usize, A)> {
+    std::future::poll_fn(|cx| {
+        io.poll_io(cx, Direction::Read, |s| {
+            fill_buf_mut(buf, |dst| recv(s, dst))
+        })
+    })
+    .await
+}
+
+/// [`recv_buf_from`] without waiting (`WouldBlock` if nothing is there).
+pub(crate) fn try_recv_buf_from<B: bytes::BufMut, A>(
+    io: &Io,
+    buf: &mut B,
+    recv: impl Fn(&Sock, &mut [u8]) -> io::Result<(usize, A)>,
+) -> io::Result<(usize, A)> {
+    io.try_io(Direction::Read, |s| fill_buf_mut(buf, |dst| recv(s, dst)))
 }
 
 /// One send without waiting.

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use tokio::io::ReadBuf;
 
 use super::addr::{each_addr, ToSocketAddrs};
-use super::socket::{self, fill_buf_mut, fill_read_buf, new_io, Io};
+use super::socket::{self, fill_read_buf, new_io, Io};
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
 
@@ -176,12 +176,7 @@ impl UdpSocket {
         &self,
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
-        std::future::poll_fn(|cx| {
-            self.io.poll_io(cx, Direction::Read, |s| {
-                fill_buf_mut(buf, |dst| recv_from(s, dst, false))
-            })
-        })
-        .await
+        socket::recv_buf_from(&self.io, buf, |s, dst| recv_from(s, dst, false)).await
     }
 
     /// Receives a datagram that is there now into `buf`'s spare capacity,
@@ -190,9 +185,7 @@ impl UdpSocket {
         &self,
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Direction::Read, |s| {
-            fill_buf_mut(buf, |dst| recv_from(s, dst, false))
-        })
+        socket::try_recv_buf_from(&self.io, buf, |s, dst| recv_from(s, dst, false))
     }
 
     /// Polls to send to the connected peer.

@@ -322,6 +322,13 @@ pub(crate) enum Wait {
     Now,
 }
 
+impl Wait {
+    /// Whether this waits for a time rather than an fd.
+    fn is_time(&self) -> bool {
+        matches!(self, Wait::At(_) | Wait::Now | Wait::Never)
+    }
+}
+
 /// Whether the table entry at `rep` is a `T` (wasio's own, as opposed to
 /// wasmtime-wasi's).
 pub(crate) fn is<T: 'static>(table: &mut ResourceTable, rep: u32) -> bool {
@@ -381,13 +388,27 @@ impl Io<'_> {
             .min()
     }
 
-    /// The indices in `waits` that are ready, in order.
-    fn ready_list(&mut self, waits: &[(u32, Wait)]) -> Vec<u32> {
-        waits
+    /// The indices in `waits` that are ready, in order, and whether an fd
+    /// (not a time) is among them.
+    fn ready_list(&mut self, waits: &[(u32, Wait)]) -> (Vec<u32>, bool) {
+        let mut fd_ready = false;
+        let ready = waits
             .iter()
-            .filter(|(_, w)| self.ready(*w))
+            .filter(|(_, w)| {
+                let r = self.ready(*w);
+                fd_ready |= r && !w.is_time();
+                r
+            })
             .map(|(i, _)| *i)
-            .collect()
+            .collect();
+        (ready, fd_ready)
+    }
+
+    /// Whether a wait whose ready entries include an fd when `fd_ready`
+    /// may answer from what the reactor knows, without looking in the OS
+    /// first (see [`Io::wait`]).
+    fn knows_enough(&self, fd_ready: bool) -> bool {
+        fd_ready && self.state.last_turn.elapsed() < LOOK_AT_LEAST_EVERY
     }
 
     /// Waits until one of `waits` (all wasio's own) is ready.
@@ -410,50 +431,31 @@ impl Io<'_> {
         let mut timers_only = false;
         let mut turned = false;
         loop {
-            let ready = if timers_only {
-                Self::due(waits)
+            let (ready, fd_ready) = if timers_only {
+                (Self::due(waits), false)
             } else {
                 self.ready_list(waits)
             };
-            if !ready.is_empty() {
-                if turned || !self.must_look(waits, &ready) {
-                    return Ok(ready);
-                }
-                let stopping = self.state.stopping.is_some();
-                let events = self.state.turn(Some(Duration::ZERO))?;
-                turned = true;
-                if events == 0 && self.state.stopping.is_some() == stopping {
-                    return Ok(ready);
-                }
-                continue;
+            if !ready.is_empty() && (turned || self.knows_enough(fd_ready)) {
+                return Ok(ready);
             }
+            // Nothing ready: wait in the OS until the earliest time. Ready,
+            // but it must look first: look without blocking.
+            let timeout = if ready.is_empty() {
+                Self::timeout(waits)
+            } else {
+                Some(Duration::ZERO)
+            };
             let stopping = self.state.stopping.is_some();
-            let events = self.state.turn(Self::timeout(waits))?;
+            let events = self.state.turn(timeout)?;
             turned = true;
             // A stop that began in the turn changes what listeners say.
-            timers_only = events == 0 && self.state.stopping.is_some() == stopping;
-        }
-    }
-
-    /// Whether a wait that found `ready` among `waits` must take the
-    /// reactor's news before it answers (see [`Io::wait`]).
-    fn must_look(&self, waits: &[(u32, Wait)], ready: &[u32]) -> bool {
-        Self::only_time(waits, ready) || self.state.last_turn.elapsed() >= LOOK_AT_LEAST_EVERY
-    }
-
-    /// Whether every entry of `waits` named in `ready` (indices, in the
-    /// order of `waits`) is a time, not an fd.
-    fn only_time(waits: &[(u32, Wait)], ready: &[u32]) -> bool {
-        let mut next = ready.iter().peekable();
-        for (i, w) in waits {
-            if next.peek() == Some(&i) {
-                next.next();
-                if !matches!(w, Wait::At(_) | Wait::Now | Wait::Never) {
-                    return false;
-                }
+            let quiet = events == 0 && self.state.stopping.is_some() == stopping;
+            if quiet && !ready.is_empty() {
+                return Ok(ready);
             }
+            timers_only = quiet;
         }
-        true
     }
 
     /// The time-based entries of `waits` that are ready now: what can
@@ -490,8 +492,8 @@ impl Io<'_> {
         }
         let mut looked = false;
         loop {
-            let ready = self.ready_list(ours);
-            if !ready.is_empty() && (looked || !self.must_look(ours, &ready)) {
+            let (ready, fd_ready) = self.ready_list(ours);
+            if !ready.is_empty() && (looked || self.knows_enough(fd_ready)) {
                 return Ok(ready);
             }
             self.state.check_stop()?;
@@ -543,7 +545,7 @@ impl Io<'_> {
                 // With what the reactor knows now, so that one kind does
                 // not hide the other.
                 self.state.turn(Some(Duration::ZERO))?;
-                let mut ready = self.ready_list(ours);
+                let (mut ready, _) = self.ready_list(ours);
                 ready.extend(
                     indices
                         .into_iter()
@@ -702,20 +704,31 @@ mod tests {
         IoState::for_tests()
     }
 
+    /// A socket pair whose first end `state`'s reactor watches: that end,
+    /// its peer and its token.
+    fn watched(state: &mut IoState) -> (UnixStream, UnixStream, mio::Token) {
+        let (end, peer) = UnixStream::pair().unwrap();
+        end.set_nonblocking(true).unwrap();
+        let token = state.reactor.register(end.as_raw_fd()).unwrap();
+        (end, peer, token)
+    }
+
+    /// The runtime wasmtime-wasi's pollables need.
+    fn tokio_rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     /// A wait with wasio's and wasmtime-wasi's pollables in one list ends
     /// for either kind, and says which.
     #[test]
     fn a_mixed_wait_ends_for_either_kind() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        tokio_rt().block_on(async {
             let mut table = ResourceTable::new();
             let mut state = state();
-            let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
-            a.set_nonblocking(true).unwrap();
-            let token = state.reactor.register(a.as_raw_fd()).unwrap();
+            let (_a, mut b, token) = watched(&mut state);
             let mut io = Io {
                 table: &mut table,
                 state: &mut state,
@@ -746,16 +759,10 @@ mod tests {
     /// kinds of pollable, instead of the timeout alone.
     #[test]
     fn a_zero_timeout_wait_looks_before_it_answers() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        tokio_rt().block_on(async {
             let mut table = ResourceTable::new();
             let mut state = state();
-            let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
-            a.set_nonblocking(true).unwrap();
-            let token = state.reactor.register(a.as_raw_fd()).unwrap();
+            let (_a, mut b, token) = watched(&mut state);
             let mut io = Io {
                 table: &mut table,
                 state: &mut state,
@@ -787,9 +794,7 @@ mod tests {
     fn a_wait_ended_by_its_timer_or_by_an_event_says_which() {
         let mut table = ResourceTable::new();
         let mut state = state();
-        let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
-        a.set_nonblocking(true).unwrap();
-        let token = state.reactor.register(a.as_raw_fd()).unwrap();
+        let (_a, mut b, token) = watched(&mut state);
         let mut io = Io {
             table: &mut table,
             state: &mut state,
@@ -814,12 +819,8 @@ mod tests {
     fn a_pollable_that_stays_ready_hides_the_others_briefly_at_most() {
         let mut table = ResourceTable::new();
         let mut state = state();
-        let (a, mut a_peer) = std::os::unix::net::UnixStream::pair().unwrap();
-        let (b, mut b_peer) = std::os::unix::net::UnixStream::pair().unwrap();
-        a.set_nonblocking(true).unwrap();
-        b.set_nonblocking(true).unwrap();
-        let ta = state.reactor.register(a.as_raw_fd()).unwrap();
-        let tb = state.reactor.register(b.as_raw_fd()).unwrap();
+        let (_a, mut a_peer, ta) = watched(&mut state);
+        let (_b, mut b_peer, tb) = watched(&mut state);
         let mut io = Io {
             table: &mut table,
             state: &mut state,

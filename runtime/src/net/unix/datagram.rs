@@ -9,7 +9,7 @@ use tokio::io::ReadBuf;
 
 use super::SocketAddr;
 use crate::net::socket::{
-    self, fill_buf_mut, fill_read_buf, new_io, new_paired_io, poll_recv, poll_send, Io, Sock,
+    self, fill_read_buf, new_io, new_paired_io, poll_recv, poll_send, Io, Sock,
 };
 use crate::sys::net_types::{Family, Kind};
 use crate::sys::{self, Direction};
@@ -211,12 +211,7 @@ impl UnixDatagram {
         &self,
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
-        std::future::poll_fn(|cx| {
-            self.io.poll_io(cx, Direction::Read, |s| {
-                fill_buf_mut(buf, |dst| recv_from(s, dst))
-            })
-        })
-        .await
+        socket::recv_buf_from(&self.io, buf, recv_from).await
     }
 
     /// Receives a datagram that is there now into `buf`'s spare capacity,
@@ -225,9 +220,7 @@ impl UnixDatagram {
         &self,
         buf: &mut B,
     ) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Direction::Read, |s| {
-            fill_buf_mut(buf, |dst| recv_from(s, dst))
-        })
+        socket::try_recv_buf_from(&self.io, buf, recv_from)
     }
 
     /// Polls until a send would not block (tokio's name for

@@ -196,7 +196,6 @@ fn is_v6(s: &OwnedFd) -> io::Result<bool> {
     Ok(so::socket_domain(s)? == AddressFamily::INET6)
 }
 
-/// Sets option `o` (values already checked by `sys::sockopt`).
 /// `IP_TOS` (one byte: a larger value is `InvalidInput`).
 pub(crate) fn set_tos_v4(s: &OwnedFd, tos: u32) -> io::Result<()> {
     let tos = u8::try_from(tos).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
@@ -218,6 +217,7 @@ pub(crate) fn tclass_v6(s: &OwnedFd) -> io::Result<u32> {
     Ok(so::ipv6_tclass(s)?)
 }
 
+/// Sets option `o` (values already checked by `sys::sockopt`).
 pub(crate) fn set_opt(s: &OwnedFd, o: Opt, v: u64) -> io::Result<()> {
     let on = v != 0;
     let small = |v: u64| u32::try_from(v).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput));

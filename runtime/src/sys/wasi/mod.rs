@@ -136,9 +136,6 @@ impl Poller {
         self.fds.remove(fd, u8::MAX);
     }
 
-    /// Whether a direction found blocked now is sure to be reported
-    /// again: a listed fd always is (`poll_oneoff` is level-triggered); a
-    /// watched one until its hang-up has been reported (edge-triggered).
     /// Whether a look at I/O could learn something with no task waiting:
     /// no (hang-ups are not reported apart, see `closed`), so a busy
     /// runtime with nothing waiting makes no host call.
@@ -153,6 +150,9 @@ impl Poller {
         (false, false)
     }
 
+    /// Whether a direction found blocked now is sure to be reported
+    /// again: a listed fd always is (`poll_oneoff` is level-triggered); a
+    /// watched one until its hang-up has been reported (edge-triggered).
     pub(crate) fn reports_again(&self, fd: RawFd) -> bool {
         let st = self.fds.get(fd);
         st & WATCHED == 0 || st & CLOSED == 0
@@ -243,7 +243,6 @@ impl Poller {
     }
 }
 
-/// Whether fd 0 has input (or EOF) now.
 /// Once per process, when a runtime is built: where temporary files go.
 /// std's `env::temp_dir()` panics on wasm32-wasip1 ("not supported by
 /// WASI yet", in std itself), so `tempfile`, which Rust's temporary files
@@ -273,6 +272,7 @@ pub(crate) fn symlink(original: &std::path::Path, link: &std::path::Path) -> io:
     unsafe { wasi::path_symlink(target, dirfd, &rel) }.map_err(errno)
 }
 
+/// Whether fd 0 has input (or EOF) now.
 pub(crate) fn stdin_ready() -> io::Result<bool> {
     let subs = [fd_sub(0, 0, Direction::Read), clock_sub(Duration::ZERO)];
     // SAFETY: plain data.
